@@ -1,0 +1,16 @@
+"""The Brant model in pure PyTorch: configuration, band power, encoders, heads."""
+
+from .config import PRESETS, BPTConfig
+from .model import BPTModel, flops_per_token
+from .spectral import BAND_EDGES, BAND_NAMES, N_BANDS, band_power
+
+__all__ = [
+    "BAND_EDGES",
+    "BAND_NAMES",
+    "N_BANDS",
+    "PRESETS",
+    "BPTConfig",
+    "BPTModel",
+    "band_power",
+    "flops_per_token",
+]

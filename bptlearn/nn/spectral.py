@@ -1,0 +1,101 @@
+"""Band power of patches, batched on the tensor's device.
+
+Brant adds to every token a softmax over the log power of 8 frequency bands of
+its patch. The official code loops over patches with :func:`scipy.signal.periodogram`;
+here the same numbers come from one :func:`torch.fft.rfft` and a band-membership
+matrix, so the whole batch is done in one matrix product.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import Tensor
+
+# Band edges in Hz; band i is the half-open interval (BAND_EDGES[i], BAND_EDGES[i + 1]].
+# At 250 Hz the last band is effectively (110, 125] and includes the Nyquist bin.
+BAND_EDGES: tuple[float, ...] = (4.0, 8.0, 13.0, 30.0, 50.0, 70.0, 90.0, 110.0, 128.0)
+BAND_NAMES: tuple[str, ...] = ("theta", "alpha", "beta", "gamma1", "gamma2", "gamma3", "gamma4", "gamma5")
+N_BANDS = len(BAND_NAMES)
+
+
+@lru_cache(maxsize=32)
+def _band_matrix(n_times: int, sfreq: float) -> np.ndarray:
+    """(n_freqs, n_bands) float64 matrix folding a one-sided density PSD into band sums.
+
+    It holds the periodogram's density scaling and one-sided doubling, so that
+    ``|rfft(x - mean)|**2 @ M`` equals scipy's per-band sums of ``periodogram(x, sfreq)``.
+    Frequencies are computed as scipy computes them, so edge bins fall on the same side.
+    """
+    freqs = np.fft.rfftfreq(n_times, 1.0 / sfreq)
+    weight = np.full(freqs.shape, 2.0 / (sfreq * n_times))
+    weight[0] /= 2  # DC is not doubled
+    if n_times % 2 == 0:
+        weight[-1] /= 2  # nor is the Nyquist bin of an even-length signal
+    lo, hi = np.asarray(BAND_EDGES[:-1]), np.asarray(BAND_EDGES[1:])
+    member = (freqs[:, None] > lo) & (freqs[:, None] <= hi)
+    return member * weight[:, None]
+
+
+def band_power(x: Tensor, sfreq: float) -> Tensor:
+    """Log band power of each patch, as Brant computes it.
+
+    For each band ``(lo, hi]`` of :data:`BAND_EDGES`, the periodogram power
+    spectral density of the patch (boxcar window, mean removed, density scaling, as
+    :func:`scipy.signal.periodogram` with its defaults) is summed over the band's
+    frequency bins and mapped to ``log10(sum + 1)``.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (..., n_times)
+        Patches, any leading dimensions; the last one is time. Real, floating point.
+    sfreq : float
+        Sampling rate in Hz that the spectrum assumes. Brant's official code uses
+        256 on data at 250 Hz; pass 256 to reproduce it.
+
+    Returns
+    -------
+    power : torch.Tensor of shape (..., 8)
+        ``log10(band power + 1)`` per band, same dtype and device as ``x``
+        (computed in float32 at least).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import band_power
+    >>> t = torch.arange(1500) / 250.0
+    >>> p = band_power(torch.sin(2 * torch.pi * 10.0 * t), sfreq=250.0)
+    >>> p.shape, int(p.argmax())  # 10 Hz lies in the alpha band (8, 13]
+    (torch.Size([8]), 1)
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"x must be an instance of torch.Tensor, got {type(x).__name__} instead.")
+    if x.ndim < 1 or x.shape[-1] < 2:
+        raise ValueError(
+            f"x must have shape (..., n_times) with n_times >= 2 samples per patch, "
+            f"got shape {tuple(x.shape)}."
+        )
+    if x.numel() == 0:
+        raise ValueError(f"x is empty (shape {tuple(x.shape)}); pass at least one patch.")
+    if not x.is_floating_point():
+        raise ValueError(
+            f"x must be a real floating-point tensor, got dtype {x.dtype}; "
+            "convert it with x.float()."
+        )
+    if not sfreq > 0:
+        raise ValueError(f"sfreq must be a positive sampling rate in Hz, got {sfreq!r} instead.")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(
+            "x holds NaN or infinite values; band power needs finite samples. "
+            "Interpolate or drop the affected patches first."
+        )
+    dtype = torch.promote_types(x.dtype, torch.float32)
+    with torch.autocast(device_type=x.device.type, enabled=False):  # keep the spectrum exact
+        xf = x.to(dtype)
+        spectrum = torch.fft.rfft(xf - xf.mean(dim=-1, keepdim=True), dim=-1)
+        psd = spectrum.real.square() + spectrum.imag.square()  # (..., n_freqs)
+        fold = _band_matrix(x.shape[-1], float(sfreq))
+        power = torch.log10(psd @ torch.as_tensor(fold, dtype=dtype, device=x.device) + 1.0)
+    return power.to(x.dtype)

@@ -2,15 +2,19 @@
 
 from .config import PRESETS, BPTConfig
 from .model import BPTModel, flops_per_token
+from .precision import PRECISIONS, autocast, quantize_int8
 from .spectral import BAND_EDGES, BAND_NAMES, N_BANDS, band_power
 
 __all__ = [
     "BAND_EDGES",
     "BAND_NAMES",
     "N_BANDS",
+    "PRECISIONS",
     "PRESETS",
     "BPTConfig",
     "BPTModel",
+    "autocast",
     "band_power",
     "flops_per_token",
+    "quantize_int8",
 ]

@@ -11,7 +11,8 @@ from ..utils._check import _check_option
 # Parameter counts (embedding + encoders + reconstruction head + the two mask tokens):
 # tiny 68.49 M, small 103.90 M, medium 249.23 M, large 505.69 M, nano 1.18 M.
 PRESETS: dict[str, dict[str, Any]] = {
-    "nano": dict(d_model=128, n_temporal_layers=2, n_spatial_layers=2, nhead=4, dim_feedforward=512),
+    "nano": dict(d_model=128, n_temporal_layers=2, n_spatial_layers=2, nhead=4,
+                 dim_feedforward=512),
     "tiny": dict(d_model=768, n_temporal_layers=8, n_spatial_layers=4, dim_feedforward=2048),
     "small": dict(d_model=1024, n_temporal_layers=8, n_spatial_layers=4, dim_feedforward=2048),
     "medium": dict(d_model=1280, n_temporal_layers=12, n_spatial_layers=5, dim_feedforward=3072),

@@ -17,7 +17,8 @@ from torch import Tensor
 # Band edges in Hz; band i is the half-open interval (BAND_EDGES[i], BAND_EDGES[i + 1]].
 # At 250 Hz the last band is effectively (110, 125] and includes the Nyquist bin.
 BAND_EDGES: tuple[float, ...] = (4.0, 8.0, 13.0, 30.0, 50.0, 70.0, 90.0, 110.0, 128.0)
-BAND_NAMES: tuple[str, ...] = ("theta", "alpha", "beta", "gamma1", "gamma2", "gamma3", "gamma4", "gamma5")
+BAND_NAMES: tuple[str, ...] = ("theta", "alpha", "beta", "gamma1", "gamma2", "gamma3", "gamma4",
+                               "gamma5")
 N_BANDS = len(BAND_NAMES)
 
 

@@ -1,0 +1,250 @@
+"""Forecasting baselines: repeat the last patch, and a ridge autoregression."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..metrics import mae
+from ._base import _check_windows, _ThreeDMixin
+
+
+class _BaseForecaster(_ThreeDMixin, RegressorMixin, BaseEstimator):
+    """Shared fit/predict/score: windows (n, C, T) in, (n, C, horizon * patch_len) out."""
+
+    _parameter_constraints: dict = {
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "patch_len": [Interval(Integral, 1, None, closed="left")],
+    }
+    _per_channel = False
+
+    def _min_times(self) -> int:
+        return self.patch_len
+
+    def _check_y(self, X: np.ndarray, y: Any) -> np.ndarray | None:
+        if y is None:
+            return None
+        y = _check_windows(self, y, reset=False, match_chans=False, name="y")
+        if y.shape[:2] != X.shape[:2]:
+            raise ValueError(
+                f"y must hold the future of each window of X, shape ({X.shape[0]}, {X.shape[1]}, "
+                f"horizon_samples), got {y.shape}."
+            )
+        return y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> _BaseForecaster:
+        """Check the windows (and learn from them and their futures ``y``, when given).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times)
+            History windows.
+        y : array-like of shape (n_windows, n_chans, horizon_samples) or None
+            The signal that follows each window.
+
+        Returns
+        -------
+        self : object
+            The fitted forecaster.
+        """
+        Xc = _check_windows(self, X, reset=False, match_chans=False, min_times=self._min_times())
+        yc = self._check_y(Xc, y)
+        self._fit(Xc, yc)
+        self.n_chans_in_ = Xc.shape[1]
+        return self
+
+    def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
+        """Learn from checked input; override."""
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Forecast the ``horizon * patch_len`` samples after each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times)
+            History windows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_windows, n_chans, horizon * patch_len)
+            The forecasts.
+        """
+        check_is_fitted(self)
+        X = _check_windows(self, X, reset=False, match_chans=self._per_channel,
+                           min_times=self._min_times())
+        return self._predict(X)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Negative mean absolute error of the forecasts (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times)
+            History windows.
+        y : array-like of shape (n_windows, n_chans, horizon * patch_len)
+            True futures.
+        sample_weight : None
+            Not supported; present for scikit-learn's signature.
+
+        Returns
+        -------
+        score : float
+            ``-mae(y, predict(X))``.
+        """
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by forecaster scores; pass None.")
+        return -mae(y, self.predict(X))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class RepeatLastForecaster(_BaseForecaster):
+    """Seasonal-naive forecast: the last patch of each window, repeated.
+
+    The simplest forecaster a learned one must beat: every channel's last
+    ``patch_len`` samples are tiled ``horizon`` times. ``fit`` learns nothing.
+
+    Parameters
+    ----------
+    horizon : int, default=2
+        Forecast length in patches (2 = the paper's short horizon of 12 s; 20 = long).
+    patch_len : int, default=1500
+        Samples per patch (6 s at 250 Hz), also the season that is repeated.
+
+    Attributes
+    ----------
+    n_chans_in_ : int
+        Number of channels seen during fit.
+
+    See Also
+    --------
+    ARForecaster : A ridge autoregression per channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import RepeatLastForecaster
+    >>> X = np.arange(12.0).reshape(1, 2, 6)
+    >>> RepeatLastForecaster(horizon=2, patch_len=2).fit(X).predict(X)
+    array([[[ 4.,  5.,  4.,  5.],
+            [10., 11., 10., 11.]]])
+    """
+
+    def __init__(self, horizon: int = 2, *, patch_len: int = 1500) -> None:
+        self.horizon = horizon
+        self.patch_len = patch_len
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        return np.tile(X[..., -self.patch_len:], self.horizon)
+
+
+class ARForecaster(_BaseForecaster):
+    """Autoregressive forecast: ridge regression of each sample on its ``order`` lags.
+
+    The coefficients minimise ``sum (x_t - b0 - sum_k b_k x_{t-k})^2 + alpha * |b|^2``
+    over every sample of every training window (and of ``y``, appended to its
+    window, when given): the solution of :class:`sklearn.linear_model.Ridge` on
+    the lag matrix, computed from its Gram matrix so the lag matrix is never built.
+    The forecast runs the recursion ``horizon * patch_len`` steps ahead.
+
+    Parameters
+    ----------
+    order : int, default=10
+        Number of lags.
+    horizon : int, default=2
+        Forecast length in patches.
+    alpha : float, default=1.0
+        Ridge penalty (in squared signal units); 0 is ordinary least squares.
+    patch_len : int, default=1500
+        Samples per patch.
+    per_channel : bool, default=True
+        One model per channel (channels must match at predict). ``False`` pools
+        all channels into one model that forecasts any channel count, as needed
+        across patients with different implants.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_chans, order) or (1, order)
+        ``coef_[c, k]`` weighs lag ``k + 1``.
+    intercept_ : ndarray of shape (n_chans,) or (1,)
+        The constant term.
+    n_chans_in_ : int
+        Number of channels seen during fit.
+
+    See Also
+    --------
+    RepeatLastForecaster : Repeat the last patch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import ARForecaster
+    >>> t = np.arange(400) / 250.0
+    >>> X = np.sin(2 * np.pi * 5.0 * t)[None, None, :300]
+    >>> ar = ARForecaster(order=2, horizon=1, patch_len=100, alpha=0.0).fit(X)
+    >>> bool(np.allclose(ar.predict(X)[0, 0], np.sin(2 * np.pi * 5.0 * t[300:])))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseForecaster._parameter_constraints,
+        "order": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "per_channel": ["boolean"],
+    }
+
+    def __init__(self, order: int = 10, horizon: int = 2, *, alpha: float = 1.0,
+                 patch_len: int = 1500, per_channel: bool = True) -> None:
+        self.order = order
+        self.horizon = horizon
+        self.alpha = alpha
+        self.patch_len = patch_len
+        self.per_channel = per_channel
+
+    @property
+    def _per_channel(self) -> bool:  # channel count fixed only for per-channel models
+        return self.per_channel
+
+    def _min_times(self) -> int:
+        return self.order + 1
+
+    def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
+        series = X if y is None else np.concatenate([X, y], axis=-1)
+        axes = (0, 2) if self.per_channel else (0, 1, 2)
+        offset = series.mean(axis=axes, keepdims=True)  # centre first, for a well-conditioned Gram
+        series = series - offset
+        p, T = self.order, series.shape[-1]
+        # lags[k] = x_{t-k} for every target sample t >= p; k = 0 is the target itself
+        lags = [series[..., p - k:T - k] for k in range(p + 1)]
+        n_models = series.shape[1] if self.per_channel else 1
+        pattern = "nct,nct->c" if self.per_channel else "nct,nct->"
+        gram = np.empty((n_models, p + 1, p + 1))
+        for k in range(p + 1):
+            for j in range(k, p + 1):
+                gram[:, k, j] = gram[:, j, k] = np.einsum(pattern, lags[k], lags[j])
+        means = np.stack([lag.mean(axis=axes) for lag in lags], axis=-1).reshape(n_models, p + 1)
+        n = lags[0].size / n_models
+        cov = gram - n * means[:, :, None] * means[:, None, :]  # centred sums of products
+        lhs = cov[:, 1:, 1:] + self.alpha * np.eye(p)
+        self.coef_ = np.linalg.solve(lhs, cov[:, 1:, :1])[..., 0]
+        intercept = means[:, 0] - (self.coef_ * means[:, 1:]).sum(axis=-1)
+        self.intercept_ = intercept + offset.reshape(n_models) * (1.0 - self.coef_.sum(axis=-1))
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        p, n_out = self.order, self.horizon * self.patch_len
+        buf = np.empty(X.shape[:2] + (p + n_out,))
+        buf[..., :p] = X[..., -p:]
+        coef = self.coef_[:, ::-1]  # oldest lag first, to match buf's time order
+        for s in range(n_out):
+            buf[..., p + s] = self.intercept_ + (buf[..., s:p + s] * coef).sum(axis=-1)
+        return buf[..., p:]

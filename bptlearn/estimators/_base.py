@@ -1,0 +1,274 @@
+"""What every bptlearn estimator shares: weights, devices, input checks, scaling, batching."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from ..data import robust_channel_stats
+from ..exceptions import BPTWarning, InputContractWarning
+from ..nn import BPTModel
+from ..weights import load
+from ._input import Signals, check_channels, check_signals, n_patches_of, to_patches
+
+logger = logging.getLogger(__name__)
+
+SCALINGS = ("auto", "channel", "global", "window")
+# contract normalisation of the weights -> what scaling='auto' applies
+_AUTO_SCALING = {"robust_channel": "channel", "zscore_window": "window", "unknown": "window",
+                 "none": None}
+
+
+class _BPTBase(BaseEstimator):
+    """Shared machinery; subclasses declare their parameters in ``__init__``."""
+
+    _parameter_constraints: dict = {
+        "weights": [str, os.PathLike, tuple, None],
+        "preset": [StrOptions({"nano", "tiny", "small", "medium", "large"})],
+        "layer": [StrOptions({"spatial", "temporal"})],
+        "scaling": [StrOptions(set(SCALINGS)), None],
+        "sfreq": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+    }
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        """Validate parameters against ``_parameter_constraints`` (sklearn's sentences)."""
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k in self._parameter_constraints}
+        validate_parameter_constraints(self._parameter_constraints, params,
+                                       caller_name=type(self).__name__)
+
+    def _signals(self, X: object, *, allow_nan: bool = False) -> Signals:
+        return check_signals(X, float(self.sfreq), type(self).__name__, allow_nan=allow_nan)
+
+    def _n_patches(self, signals: Signals, config) -> int:
+        return n_patches_of(signals.parts[0].shape[2], signals.sfreq, config.sfreq,
+                            config.patch_len, config.n_patches, type(self).__name__)
+
+    # ------------------------------------------------------------------ model
+    def _resolve_device(self) -> torch.device:
+        if str(self.device) == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} was asked for, but no CUDA GPU is visible. "
+                             "Use device='auto' (GPU when present) or device='cpu'.")
+        return device
+
+    def _load_model(self) -> BPTModel:
+        """Pretrained weights (or a seeded random init when ``weights=None``), in eval mode."""
+        if self.weights is None:
+            seed = np.random.RandomState(self.random_state).randint(2**31) \
+                if not isinstance(self.random_state, np.random.RandomState) \
+                else self.random_state.randint(2**31)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(seed))
+                return BPTModel(preset=self.preset).eval()
+        return load(self.weights)
+
+    # ------------------------------------------------------------------ scaling
+    def _fit_scaling(self, signals: Signals, model: BPTModel) -> tuple[str | None, np.ndarray,
+                                                                       np.ndarray]:
+        """Resolve ``scaling`` and learn its statistics from the fit data."""
+        scaling = self.scaling
+        if scaling == "auto":
+            contract = getattr(model, "pretrained_cfg", None)
+            normalization = contract.normalization if contract is not None else "robust_channel"
+            scaling = _AUTO_SCALING[normalization]
+            if scaling == "channel" and signals.ragged:
+                scaling = "global"
+        if scaling == "channel" and signals.ragged:
+            raise ValueError(
+                "scaling='channel' learns one scale per channel, but the parts of X have "
+                "different channel counts. Use scaling='global' (one robust scale for all "
+                "channels) or scaling='window' (each window z-scored)."
+            )
+        if scaling in ("channel", "global"):
+            # (windows, channels, time); 'global' treats every channel as one
+            sample = np.concatenate([p if scaling == "channel" else p.reshape(-1, 1, p.shape[-1])
+                                     for p in signals.parts])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", BPTWarning)  # flat channels are reported below
+                center, scale, flat = robust_channel_stats(sample, return_flat=True)
+            if flat.any():
+                warnings.warn(f"{int(flat.sum())} channel(s) are flat in the fit data; they are "
+                              "left unscaled and carry no information.", BPTWarning, stacklevel=3)
+            return scaling, center.astype(np.float32), scale.astype(np.float32)
+        return scaling, np.zeros(1, np.float32), np.ones(1, np.float32)
+
+    def _check_contract(self, signals: Signals, model: BPTModel, X: object) -> None:
+        """Warn when the input departs from what the weights were pretrained on."""
+        contract = getattr(model, "pretrained_cfg", None)
+        if contract is None:
+            return
+        items = X if isinstance(X, (list, tuple)) else [X]
+        types = {t for item in items if hasattr(item, "get_channel_types")
+                 for t in item.get_channel_types()}
+        foreign = sorted(types - set(contract.channel_types))
+        if foreign:
+            warnings.warn(
+                f"The weights were pretrained on {list(contract.channel_types)} channels, but X "
+                f"holds {foreign}; embeddings of other signal types may carry less information.",
+                InputContractWarning, stacklevel=3)
+        if self.scaling is None and contract.normalization not in ("none", "unknown"):
+            warnings.warn(
+                f"scaling=None, but the weights expect input normalised as "
+                f"{contract.normalization!r}; unscaled signals reach the model at the wrong "
+                "amplitude and its embeddings degrade. Use scaling='auto'.",
+                InputContractWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------ batching
+    def _batches(self, signals: Signals, config, batch_size: int
+                 ) -> Iterator[tuple[np.ndarray, torch.Tensor, np.ndarray, np.ndarray]]:
+        """Yield (row indices, scaled (b, C, L, P) float32 tensor, center, scale), by part.
+
+        ``center`` and ``scale`` (b, C, 1, 1) undo the scaling: ``x * scale + center``.
+        NaN samples (allowed for imputation only) become 0, the scaled median.
+        """
+        offset = 0
+        for part in signals.parts:
+            for start in range(0, len(part), batch_size):
+                windows = part[start:start + batch_size]
+                x = to_patches(windows, signals.sfreq, config.sfreq, config.patch_len)
+                center, scale = self._scaling_stats(x)
+                x -= center
+                x /= scale
+                np.nan_to_num(x, copy=False, nan=0.0)
+                rows = np.arange(offset + start, offset + start + len(windows))
+                yield rows, torch.from_numpy(x), center, scale
+            offset += len(part)
+
+    def _scaling_stats(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(center, scale) of shape (b, C, 1, 1) for patches x (b, C, L, P)."""
+        b, C = x.shape[:2]
+        if self.scaling_ == "window":
+            flat = x.reshape(b, C, -1)
+            center, scale = np.nanmean(flat, axis=-1), np.nanstd(flat, axis=-1)
+            scale = np.where(scale > 0, scale, 1.0)
+        elif self.scaling_ in ("channel", "global"):
+            center = np.broadcast_to(self.center_, (b, C))
+            scale = np.broadcast_to(self.scale_, (b, C))
+        else:
+            center, scale = np.zeros((b, C)), np.ones((b, C))
+        return (center[..., None, None].astype(np.float32),
+                scale[..., None, None].astype(np.float32))
+
+    def _run(self, signals: Signals, fn: Callable[[torch.Tensor], torch.Tensor],
+             progress: bool = False, post: Callable | None = None) -> np.ndarray:
+        """Apply ``fn`` to every window in batches under inference mode; NumPy out, CPU-side.
+
+        Outputs move to the CPU batch by batch (never concatenated on the GPU); ``post(y,
+        center, scale)`` may then map them back to signal units. On a GPU out-of-memory
+        error the batch is split in halves, with a warning, and retried: results do not
+        depend on the batch size.
+        """
+        from tqdm.auto import tqdm
+
+        out = None
+        with tqdm(total=signals.n_windows, disable=not progress, unit="window",
+                  desc=type(self).__name__) as bar:
+            for rows, x, center, scale in self._batches(signals, self._config(),
+                                                        int(self.batch_size)):
+                for sub, y in self._forward_backoff(np.arange(len(rows)), x, fn):
+                    if post is not None:
+                        y = post(y, center[sub], scale[sub])
+                    if out is None:
+                        out = np.empty((signals.n_windows, *y.shape[1:]), dtype=y.dtype)
+                    out[rows[sub]] = y
+                    bar.update(len(sub))
+        return out
+
+    def _map_array(self, array: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor]
+                   ) -> np.ndarray:
+        """``fn`` over the rows of an in-memory (n, ...) array, in batches; NumPy out."""
+        out = None
+        for start in range(0, len(array), int(self.batch_size)):
+            x = torch.from_numpy(array[start:start + int(self.batch_size)])
+            for sub, y in self._forward_backoff(np.arange(len(x)), x, fn):
+                if out is None:
+                    out = np.empty((len(array), *y.shape[1:]), dtype=y.dtype)
+                out[start + sub] = y
+        return out
+
+    def _forward_backoff(self, rows: np.ndarray, x: torch.Tensor, fn: Callable
+                         ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        try:
+            with torch.inference_mode():
+                y = fn(x.to(self.device_)).float().cpu().numpy()
+        except torch.OutOfMemoryError:
+            if len(rows) == 1:
+                raise
+        else:
+            yield rows, y
+            return
+        half = (len(rows) + 1) // 2
+        warnings.warn(f"Out of GPU memory with a batch of {len(rows)} windows; retrying in "
+                      f"batches of {half} (same results, slower). Lower batch_size to avoid "
+                      "this.", BPTWarning, stacklevel=4)
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        yield from self._forward_backoff(rows[:half], x[:half], fn)
+        yield from self._forward_backoff(rows[half:], x[half:], fn)
+
+    def _config(self):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state
+    def _check_fitted_input(self, X: object, *, same_chans: bool, same_patches: bool,
+                            why: str = "", allow_nan: bool = False) -> Signals:
+        """Check X against what ``fit`` saw; ``why`` explains a channel/length requirement."""
+        check_is_fitted(self)
+        signals = self._signals(X, allow_nan=allow_nan)
+        if same_chans or self.scaling_ == "channel":
+            if self.scaling_ == "channel" and not same_chans:
+                why = ("scaling='channel' scales each channel by its own statistics from fit, so "
+                       "the channels must match in number and order.")
+            check_channels(signals, self.n_chans_in_, getattr(self, "ch_names_in_", None),
+                           type(self).__name__, why)
+        n_patches = self._n_patches(signals, self._config())
+        if same_patches and n_patches != self.n_patches_in_:
+            raise ValueError(f"X has windows of {n_patches} patches, but {type(self).__name__} "
+                             f"was fitted on windows of {self.n_patches_in_}. {why}")
+        return signals
+
+    def _fitted_input_attrs(self, signals: Signals, n_patches: int) -> dict:
+        """The ``*_in_`` attributes ``fit`` records (set only once every check has passed)."""
+        attrs = {"n_chans_in_": None if signals.ragged else signals.n_chans,
+                 "sfreq_in_": signals.sfreq, "n_patches_in_": n_patches}
+        if signals.ch_names is not None:
+            attrs["ch_names_in_"] = np.asarray(signals.ch_names, dtype=object)
+        return attrs
+
+    def __getstate__(self) -> dict:
+        # Torch modules travel on the CPU so that a pickle made on a GPU loads anywhere.
+        state = self.__dict__.copy()
+        for key, value in state.items():
+            if isinstance(value, nn.Module) and any(p.is_cuda for p in value.parameters()):
+                state[key] = copy.deepcopy(value).cpu()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        device = state.get("device_")
+        if device is not None and device.type == "cuda":
+            if not torch.cuda.is_available():
+                logger.warning("Unpickled on a machine without CUDA: running on the CPU.")
+                self.device_ = torch.device("cpu")
+            for value in self.__dict__.values():
+                if isinstance(value, nn.Module):
+                    value.to(self.device_)
+

@@ -1,0 +1,261 @@
+"""BPTEncoder: SEEG windows in, Brant embeddings out, as a scikit-learn transformer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import TransformerMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..nn import autocast, quantize_int8
+from ..nn.readout import EXTRA_FEATURES, POOLINGS, pool, token_extras
+from ..nn.spectral import BAND_NAMES
+from ..weights import DEFAULT_WEIGHTS
+from ._base import _BPTBase
+
+
+class BPTEncoder(TransformerMixin, _BPTBase):
+    """Embed SEEG windows with a pretrained Brant encoder.
+
+    Each window of ``n_chans`` channels and 1 to 15 patches of 6 s becomes one row of
+    features: the encoder's tokens pooled over channels and patches, plus optional cheap
+    spectral extras. ``fit`` trains nothing: it loads the weights, checks the input and
+    learns the input scaling; ``transform`` embeds in batches under
+    :func:`torch.inference_mode`. Read more in the :ref:`User Guide <encoder>`.
+
+    Parameters
+    ----------
+    weights : str, path-like, tuple or None, default='bpt_nano.shipped'
+        Pretrained weights: a registered name (:func:`bptlearn.weights.list_pretrained`),
+        a file or folder :func:`bptlearn.weights.load` reads, or ``None`` for a randomly
+        initialised model of size ``preset`` (a baseline for what pretraining adds).
+    preset : {'nano', 'tiny', 'small', 'medium', 'large'}, default='nano'
+        Model size when ``weights=None``; ignored otherwise.
+    layer : {'temporal', 'spatial'}, default='temporal'
+        Read out the temporal encoder (each channel alone) or the spatial encoder (after
+        mixing channels). For the small shipped model the temporal readout is better.
+    pooling : {'mean', 'mean+std', 'channel', 'token'}, default='mean+std'
+        ``'mean'``: (n_windows, d); ``'mean+std'``: mean and standard deviation over
+        channels and patches, (n_windows, 2d); ``'channel'``: each channel's mean over
+        patches, flattened channel-major to (n_windows, n_chans * d); ``'token'``: every
+        token flattened in (channel, patch, feature) order, (n_windows, n_chans * L * d).
+    extra_features : tuple of {'log_amplitude', 'band_power'}, \
+            default=('log_amplitude', 'band_power')
+        Per-patch features pooled like the embeddings and appended: the log standard
+        deviation of the scaled patch and Brant's 8 log band powers.
+    scaling : {'auto', 'channel', 'global', 'window'} or None, default='auto'
+        Input scaling learned in :term:`fit`, as :class:`~sklearn.preprocessing.RobustScaler`
+        would: ``'channel'`` subtracts each channel's median and divides by 1.4826 x its
+        median absolute deviation over the fit data; ``'global'`` does so with one pair of
+        numbers for all channels (any channel count); ``'window'`` z-scores each window and
+        channel (this erases the amplitude that separates ictal from interictal windows);
+        ``None`` passes the signal as is. ``'auto'`` follows the weights' contract:
+        ``'channel'`` for the shipped weights (``'global'`` for ragged input).
+    sfreq : float, default=250.0
+        Sampling rate of array input, in Hz; the data are resampled to the model's 250 Hz.
+        Ignored for :class:`mne.Epochs`, whose ``info['sfreq']`` is used.
+    precision : {'fp32', 'bf16', 'fp16', 'int8'}, default='fp32'
+        Arithmetic of the forward pass: bf16/fp16 autocast, or dynamic int8 quantisation of
+        the linear layers (CPU). Faster, at a small cost in accuracy (see
+        ``benchmarks/encoder_throughput.py``).
+    batch_size : int, default=32
+        Windows per forward pass; halved automatically on a GPU out-of-memory error.
+    device : str or torch.device, default='auto'
+        ``'auto'`` picks the GPU when one is visible.
+    progress : bool, default=False
+        Show a progress bar during ``transform``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random initialisation when ``weights=None``.
+
+    Attributes
+    ----------
+    model_ : BPTModel
+        The encoder, in eval mode, on ``device_``.
+    device_ : torch.device
+        Where the model runs.
+    scaling_ : str or None
+        The scaling applied (``'auto'`` resolved).
+    center_, scale_ : ndarray of shape (n_chans_in_,) or (1,)
+        Scaling statistics learned in fit.
+    n_chans_in_ : int or None
+        Channels seen during :term:`fit` (``None`` for ragged input).
+    ch_names_in_ : ndarray of str
+        Channel names seen during fit; only defined when X carried names (MNE Epochs).
+    sfreq_in_ : float
+        Sampling rate of the fit data, in Hz.
+    n_patches_in_ : int
+        Patches per window in the fit data.
+    embedding_dim_ : int
+        Width d of the encoder's tokens.
+
+    See Also
+    --------
+    BPTSeizureClassifier : Fine-tune the encoder with a seizure head.
+    bptlearn.data.to_windows : Cut MNE recordings into windows.
+
+    Notes
+    -----
+    Pretrained embeddings of a small model are weak features on their own; the default
+    readout (temporal layer, mean and standard deviation, with band power and amplitude)
+    is the one that measured best on :func:`bptlearn.data.make_seeg` tasks.
+
+    Examples
+    --------
+    >>> from bptlearn import BPTEncoder
+    >>> from bptlearn.data import make_seeg_windows
+    >>> X, y, _, groups = make_seeg_windows(n_patients=2, n_windows=4, n_patches=1,
+    ...                                     random_state=0)
+    >>> emb = BPTEncoder().fit_transform(X)
+    >>> emb.shape
+    (8, 274)
+    """
+
+    _parameter_constraints: dict = {
+        **_BPTBase._parameter_constraints,
+        "pooling": [StrOptions(set(POOLINGS))],
+        "extra_features": [tuple, list],
+        "precision": [StrOptions({"fp32", "bf16", "fp16", "int8"})],
+        "progress": ["boolean"],
+    }
+
+    def __init__(self, *, weights: Any = DEFAULT_WEIGHTS, preset: str = "nano",
+                 layer: str = "temporal", pooling: str = "mean+std",
+                 extra_features: tuple[str, ...] = ("log_amplitude", "band_power"),
+                 scaling: str | None = "auto", sfreq: float = 250.0, precision: str = "fp32",
+                 batch_size: int = 32, device: Any = "auto", progress: bool = False,
+                 random_state: Any = None) -> None:
+        self.weights = weights
+        self.preset = preset
+        self.layer = layer
+        self.pooling = pooling
+        self.extra_features = extra_features
+        self.scaling = scaling
+        self.sfreq = sfreq
+        self.precision = precision
+        self.batch_size = batch_size
+        self.device = device
+        self.progress = progress
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        unknown = [f for f in self.extra_features if f not in EXTRA_FEATURES]
+        if unknown or len(set(self.extra_features)) != len(self.extra_features):
+            raise ValueError(
+                f"The 'extra_features' parameter of BPTEncoder must hold distinct names from "
+                f"{list(EXTRA_FEATURES)}. Got {self.extra_features!r} instead."
+            )
+
+    def _config(self):
+        return self.model_.config
+
+    def fit(self, X: Any, y: Any = None) -> BPTEncoder:
+        """Load the weights, check X and learn the input scaling.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times), mne.Epochs, or list of them
+            Windows of 1 to 15 patches of 6 s. A list may mix channel counts (ragged input)
+            when the readout does not depend on them (``pooling='mean'`` or ``'mean+std'``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BPTEncoder
+            The fitted encoder.
+        """
+        self._check_params()
+        signals = self._signals(X)
+        device = self._resolve_device()
+        if self.precision == "int8" and device.type != "cpu":
+            raise ValueError("precision='int8' runs on the CPU only; use device='cpu', or "
+                             "precision='bf16' on a GPU.")
+        if signals.ragged and self.pooling in ("channel", "token"):
+            raise ValueError(
+                f"pooling={self.pooling!r} gives one block of columns per channel, so every "
+                "window needs the same channels, but the parts of X have different channel "
+                "counts. Use pooling='mean' or 'mean+std'."
+            )
+        model = self._load_model()
+        n_patches = self._n_patches(signals, model.config)
+        self._check_contract(signals, model, X)
+        scaling, center, scale = self._fit_scaling(signals, model)
+        model = model.to(device)
+        if self.precision == "int8":
+            model = quantize_int8(model)
+        for key, value in self._fitted_input_attrs(signals, n_patches).items():
+            setattr(self, key, value)
+        self.model_, self.device_ = model, device
+        self.scaling_, self.center_, self.scale_ = scaling, center, scale
+        self.embedding_dim_ = model.config.d_model
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Embed windows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times), mne.Epochs, or list of them
+            Windows as in :meth:`fit`.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_windows, n_features_out)
+            Embeddings (float32), one row per window; columns named by
+            :meth:`get_feature_names_out`.
+        """
+        per_channel = self.pooling in ("channel", "token")
+        signals = self._check_fitted_input(
+            X, same_chans=per_channel, same_patches=self.pooling == "token",
+            why=f"With pooling={self.pooling!r} each channel fills its own block of output "
+                "columns, so the channels must match in number and order.")
+        return self._run(signals, self._readout, progress=self.progress)
+
+    def _readout(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (b, C, L, P) scaled patches -> (b, F) features
+        with autocast(self.precision, self.device_):
+            h = self.model_(x, layer=self.layer)  # (b, C, L, d)
+        features = pool(h.float(), self.pooling)
+        if self.extra_features:
+            extras = token_extras(x, tuple(self.extra_features), self.model_.config.band_sfreq)
+            features = torch.cat([features, pool(extras, self.pooling)], dim=-1)
+        return features
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns: ``bptencoder<i>`` for embeddings, then the extras.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        d = self.embedding_dim_
+        extras = [n for f in self.extra_features
+                  for n in (["log_amplitude"] if f == "log_amplitude" else BAND_NAMES)]
+        base = [str(i) for i in range(d)] + [f"_{n}" for n in extras]
+        if self.pooling == "mean":
+            names = base
+        elif self.pooling == "mean+std":
+            names = [f"_mean{b}" if b[0] != "_" else f"{b}_mean" for b in base[:d]] + \
+                    [f"_std{b}" for b in base[:d]] + \
+                    [f"{b}_mean" for b in base[d:]] + [f"{b}_std" for b in base[d:]]
+        else:
+            chans = getattr(self, "ch_names_in_", None)
+            chans = list(chans) if chans is not None else \
+                [f"ch{c}" for c in range(self.n_chans_in_)]
+            tokens = chans if self.pooling == "channel" else \
+                [f"{c}_p{p}" for c in chans for p in range(self.n_patches_in_)]
+            names = [f"_{t}_{b.lstrip('_')}" for t in tokens for b in base[:d]] + \
+                    [f"_{t}{b}" for t in tokens for b in base[d:]]
+        return np.asarray([f"bptencoder{n}" for n in names], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.requires_fit = True
+        return tags

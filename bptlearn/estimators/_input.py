@@ -1,0 +1,153 @@
+"""Turn what users pass (arrays, MNE Epochs, lists of either) into model-ready windows.
+
+Everything here checks before it converts, and converts into new arrays: the caller's
+data are never modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mne
+import numpy as np
+
+from ..exceptions import ChannelMismatchError
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Validated input: one 3-D array per part (a list input has several parts)."""
+
+    parts: tuple[np.ndarray, ...]  # each (n_windows, n_chans, n_times), real floating point
+    sfreq: float
+    ch_names: tuple[str, ...] | None  # from MNE input, when every part agrees
+    ragged: bool  # parts differ in channel count
+
+    @property
+    def n_windows(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    @property
+    def n_chans(self) -> int:
+        return self.parts[0].shape[1]
+
+
+def _describe(X: object) -> str:
+    if isinstance(X, np.ndarray):
+        return f"a NumPy array of shape {X.shape}"
+    return f"a {type(X).__name__}"
+
+
+def _as_array(X: object, owner: str, allow_nan: bool) -> tuple[np.ndarray, float | None, list]:
+    """One part as a float array (copy-free when possible), its sfreq and ch_names if MNE."""
+    if isinstance(X, mne.BaseEpochs):
+        return X.get_data(units="uV"), float(X.info["sfreq"]), list(X.ch_names)
+    if isinstance(X, mne.io.BaseRaw):
+        raise TypeError(
+            f"{owner} takes windows, but X is a continuous mne.io.Raw. Cut it into windows with "
+            "bptlearn.data.to_windows(raw) (or mne.make_fixed_length_epochs), or embed the whole "
+            "recording with BPTEncoder.transform_recording(raw)."
+        )
+    arr = np.asarray(X)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"X must hold real numbers, got dtype {arr.dtype} ({_describe(X)}).")
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"X holds complex numbers ({_describe(arr)}); pass the real signal (np.real(X)) "
+            "or its magnitude, in the signal's units."
+        )
+    if arr.ndim != 3:
+        raise ValueError(
+            f"X must have 3 dimensions (n_windows, n_chans, n_times), got {_describe(arr)}. "
+            + ("Add a window axis with X[np.newaxis] for one window." if arr.ndim == 2 else "")
+        )
+    if arr.size == 0:
+        raise ValueError(f"X is empty ({_describe(arr)}); pass at least one window of one channel.")
+    if not np.issubdtype(arr.dtype, np.floating) or arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    if not allow_nan and not np.isfinite(arr).all():
+        n_bad = int((~np.isfinite(arr)).sum())
+        raise ValueError(
+            f"X holds {n_bad} NaN or infinite sample(s); {owner} needs finite signals. Interpolate "
+            "them (BPTImputer fills NaNs), or drop the affected windows or channels."
+        )
+    if allow_nan and np.isinf(arr).any():
+        raise ValueError(f"X holds infinite samples; {owner} fills NaNs only. Replace inf by NaN.")
+    return arr, None, []
+
+
+def check_signals(X: object, sfreq: float, owner: str, *, allow_nan: bool = False) -> Signals:
+    """Validate X: an array or Epochs, or a list of them with possibly different channels."""
+    items = list(X) if isinstance(X, (list, tuple)) else [X]
+    if not items:
+        raise ValueError(f"X is an empty list; pass windows to {owner}.")
+    parts, rates, names = [], set(), []
+    for item in items:
+        arr, item_sfreq, item_names = _as_array(item, owner, allow_nan)
+        parts.append(arr)
+        rates.add(sfreq if item_sfreq is None else item_sfreq)
+        names.append(tuple(item_names) or None)
+    if len(rates) > 1:
+        raise ValueError(
+            f"The parts of X have different sampling rates {sorted(rates)} Hz; resample them to "
+            "one rate first (epochs.resample(...)) so that windows have one length."
+        )
+    n_times = {p.shape[2] for p in parts}
+    if len(n_times) > 1:
+        raise ValueError(f"The parts of X have windows of different lengths {sorted(n_times)}; "
+                         "cut every part into windows of the same duration.")
+    ragged = len({p.shape[1] for p in parts}) > 1
+    ch_names = names[0] if len(set(names)) == 1 else None
+    return Signals(tuple(parts), rates.pop(), ch_names, ragged)
+
+
+def n_patches_of(n_times: int, sfreq: float, target_sfreq: float, patch_len: int,
+                 max_patches: int, owner: str) -> int:
+    """Number of patches a window of ``n_times`` samples at ``sfreq`` makes at the model's rate."""
+    ratio = Fraction(target_sfreq).limit_denominator(10_000) / Fraction(sfreq).limit_denominator(
+        10_000)
+    resampled = n_times * ratio
+    seconds = n_times / sfreq
+    L, rest = divmod(resampled, patch_len)
+    if rest or not 1 <= L <= max_patches:
+        patch_s = patch_len / target_sfreq
+        raise ValueError(
+            f"Windows of {n_times} samples at {sfreq:g} Hz last {seconds:g} s, but {owner} needs "
+            f"1 to {max_patches} whole patches of {patch_s:g} s ({patch_len} samples at "
+            f"{target_sfreq:g} Hz), i.e. windows of {patch_s:g}, {2 * patch_s:g}, ... "
+            f"{max_patches * patch_s:g} s. Cut windows with bptlearn.data.to_windows, or pass the "
+            "right sfreq if the data are not at that rate."
+        )
+    return int(L)
+
+
+def check_channels(signals: Signals, n_chans_in: int, ch_names_in: tuple[str, ...] | None,
+                   owner: str, why: str) -> None:
+    """Raise ChannelMismatchError when X's channels differ from those seen in fit."""
+    counts = sorted({p.shape[1] for p in signals.parts})
+    if counts != [n_chans_in]:
+        got = counts[0] if len(counts) == 1 else f"{counts} (ragged)"
+        raise ChannelMismatchError(
+            f"X has {got} channels, but this {owner} was fitted on {n_chans_in} (see "
+            f"n_chans_in_). {why} Pick the fitted channels, refit, or use a setting that "
+            "works with any channel count (pooling='mean', scaling='global')."
+        )
+    if ch_names_in is not None and signals.ch_names is not None and \
+            tuple(signals.ch_names) != tuple(ch_names_in):
+        missing = [c for c in ch_names_in if c not in signals.ch_names]
+        raise ChannelMismatchError(
+            f"X's channels differ from those seen in fit (ch_names_in_): missing {missing[:5]}, "
+            f"order {list(signals.ch_names[:5])}... vs {list(ch_names_in[:5])}.... {why} Pick "
+            "them in the fitted order with epochs.pick(est.ch_names_in_)."
+        )
+
+
+def to_patches(windows: np.ndarray, sfreq: float, target_sfreq: float,
+               patch_len: int) -> np.ndarray:
+    """(n, C, T) windows at ``sfreq`` -> float32 (n, C, L, P) at ``target_sfreq`` (a new array)."""
+    if sfreq != target_sfreq:
+        windows = mne.filter.resample(windows.astype(np.float64), up=target_sfreq, down=sfreq,
+                                      axis=-1, verbose=False)
+    n, C, T = windows.shape
+    return np.array(windows, dtype=np.float32).reshape(n, C, T // patch_len, patch_len)

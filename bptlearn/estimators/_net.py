@@ -1,0 +1,241 @@
+"""The skorch glue shared by the trainable estimators (seizure, forecasting, imputation).
+
+Each estimator is a plain scikit-learn estimator whose ``fit`` builds a skorch
+:class:`~skorch.NeuralNet` (``net_``) around a :class:`~bptlearn.nn.heads.TaskModel`, so
+that scikit-learn's contract holds exactly (``__init__`` stores, nothing is set before
+``fit``) while skorch runs the loop: callbacks, ``optimizer__*`` and ``iterator_train__*``
+parameters pass straight through to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import partial
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Freezer
+from torch import nn
+
+from ..nn.heads import Standardize, TaskModel
+from ._base import _BPTBase
+from ._input import Signals
+
+# Prefixed parameters handed to skorch untouched.
+SKORCH_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__", "callbacks__",
+                   "criterion__", "dataset__")
+FINETUNES = ("probe", "last_k", "full")
+# finetune -> (head lr, encoder lr) when lr / encoder_lr are None
+_RECIPE_LR = {"probe": (1e-3, 0.0), "last_k": (1e-3, 1e-4), "full": (1e-4, 1e-7)}
+
+
+class _BPTNet(_BPTBase):
+    """Base of the trainable estimators. Subclasses implement the ``_task_*`` hooks."""
+
+    _parameter_constraints: dict = {
+        **_BPTBase._parameter_constraints,
+        "finetune": [StrOptions(set(FINETUNES))],
+        "last_k": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither"), None],
+        "encoder_lr": [Interval(Real, 0, None, closed="left"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+        "train_split": [callable, None],
+        "verbose": ["verbose"],
+    }
+
+    def _store_skorch_kwargs(self, kwargs: dict[str, Any]) -> None:
+        """Keep extra keyword arguments for skorch; :meth:`_check_params` vets them in fit."""
+        vars(self).update(kwargs)
+
+    def _skorch_kwargs(self) -> dict[str, Any]:
+        """The extra keyword arguments given to ``__init__`` or ``set_params``."""
+        own = set(self._get_param_names())
+        return {k: v for k, v in vars(self).items()
+                if k not in own and not k.startswith("_") and not k.endswith("_")}
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        for key in self._skorch_kwargs():
+            if not key.startswith(SKORCH_PREFIXES):
+                names = [*self._get_param_names(), *SKORCH_PREFIXES]
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {key!r}. It takes "
+                    f"its own parameters and skorch's prefixed ones "
+                    f"({', '.join(p + '*' for p in SKORCH_PREFIXES)}).{hint}"
+                )
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of this estimator, skorch's prefixed ones included."""
+        return {**super().get_params(deep=deep), **self._skorch_kwargs()}
+
+    def set_params(self, **params: Any) -> _BPTNet:
+        """Set parameters; prefixed ones (``optimizer__weight_decay``) go to skorch."""
+        extra = {k: params.pop(k) for k in list(params) if k in self._skorch_kwargs()
+                 or k.startswith(SKORCH_PREFIXES)}
+        vars(self).update(extra)
+        return super().set_params(**params) if params else self
+
+    def _config(self):
+        return self.encoder_.config
+
+    # ------------------------------------------------------------------ fit
+    def _fit_task(self, X: Any, y: Any, groups: Any, *, allow_nan: bool = False) -> _BPTNet:
+        self._check_params()
+        signals = self._signals(X, allow_nan=allow_nan)
+        device = self._resolve_device()
+        model = self._load_model()
+        n_patches = self._n_patches(signals, model.config)
+        if signals.ragged and not (self.finetune == "probe" and self._task_pools_windows()):
+            raise ValueError(
+                f"The parts of X have different channel counts; {type(self).__name__} trains "
+                "on such ragged input only with finetune='probe' and window-level targets. "
+                "Pick common channels, or fit one model per channel set."
+            )
+        targets, fitted = self._task_targets(y, signals, n_patches)  # checks y; nothing set yet
+        if groups is not None and len(groups) != signals.n_windows:
+            raise ValueError(f"groups has {len(groups)} entries but X has {signals.n_windows} "
+                             "windows; pass one patient id per window.")
+        self._check_contract(signals, model, X)
+        scaling, center, scale = self._fit_scaling(signals, model)
+        # every check has passed: record the fitted state
+        for key, value in {**self._fitted_input_attrs(signals, n_patches), **fitted}.items():
+            setattr(self, key, value)
+        self.device_, self.scaling_, self.center_, self.scale_ = device, scaling, center, scale
+        self.encoder_ = model.to(device)
+        self.net_ = self._train(signals, targets, groups)
+        if self.finetune != "probe":
+            self.encoder_ = self.net_.module_.encoder
+        return self
+
+    def _train(self, signals: Signals, targets: np.ndarray, groups: Any,
+               inputs: np.ndarray | None = None) -> NeuralNet:
+        """Build and fit the skorch net. ``inputs`` defaults to the scaled patches of X."""
+        lr, encoder_lr = _RECIPE_LR[self.finetune]
+        lr = lr if self.lr is None else self.lr
+        encoder_lr = encoder_lr if self.encoder_lr is None else self.encoder_lr
+        callbacks = list(self.callbacks or [])
+        kwargs = self._skorch_kwargs()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self._seed())
+            head = self._task_head(self.encoder_.config)
+            if self.finetune == "probe" and inputs is None:
+                inputs = self._task_features(signals)  # frozen embeddings, computed once
+                std, mean = torch.std_mean(torch.from_numpy(inputs).flatten(0, -2), dim=0)
+                module = TaskModel(None, head, self.layer, Standardize(mean, std + 1e-6))
+            else:
+                module = self._task_module(head)
+                if inputs is None:
+                    inputs = self._run(signals, lambda x: x)  # scaled patches
+                frozen = self._frozen_patterns()
+                if frozen:
+                    callbacks.append(("bpt_freezer", Freezer(frozen)))
+                kwargs.setdefault("optimizer__param_groups",
+                                  [("encoder.*", {"lr": encoder_lr})])
+            split = self.train_split
+            if split is not None and groups is not None:
+                split = partial(split, groups=np.asarray(groups))
+            net = NeuralNet(
+                module=module, criterion=self._task_criterion(targets), optimizer=torch.optim.Adam,
+                lr=lr, max_epochs=self.max_epochs, batch_size=self.batch_size,
+                train_split=split, callbacks=callbacks, device=self.device_,
+                verbose=self.verbose, iterator_train__shuffle=True,
+                **kwargs,
+            )
+            net.fit(inputs, targets)
+        net.module_.eval()
+        return net
+
+    def _seed(self) -> int:
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):
+            return int(rs.randint(2**31))
+        return int(np.random.RandomState(rs).randint(2**31))
+
+    def _frozen_patterns(self) -> list[str]:
+        """fnmatch patterns of the encoder parameters kept frozen by ``finetune``."""
+        if self.finetune == "full":
+            return []
+        if self.finetune == "probe":
+            return ["encoder.*"]
+        cfg = self.encoder_.config
+        # layers on the readout path, from the output backwards
+        path = [f"encoder.temporal.layers.{i}." for i in range(cfg.n_temporal_layers)]
+        if self.layer == "spatial":
+            path += [f"encoder.spatial.layers.{i}." for i in range(cfg.n_spatial_layers)]
+        if self.last_k > len(path):
+            raise ValueError(f"last_k={self.last_k} exceeds the {len(path)} encoder layers on the "
+                             f"readout path of this model; use finetune='full' or a smaller k.")
+        trainable = path[len(path) - self.last_k:]
+        names = [n for n, _ in TaskModel(self.encoder_, nn.Identity()).named_parameters()]
+        return [n for n in names if not n.startswith(tuple(trainable))]
+
+    def _encode_fn(self, pooled: bool):
+        layer = self.layer
+
+        def encode(x: torch.Tensor) -> torch.Tensor:
+            h = self.encoder_(x, layer=layer)  # (b, C, L, d)
+            return h.mean(dim=(1, 2), keepdim=True) if pooled else h
+
+        return encode
+
+    # ------------------------------------------------------------------ predict
+    def _inference_module(self) -> TaskModel:
+        module = self.net_.module_
+        if module.encoder is None:  # a probe: put the frozen encoder in front of its head
+            module = TaskModel(self.encoder_, module.head, self.layer, module.standardize)
+        return module.eval()
+
+    def _predict_raw(self, X: Any, post=None, *, allow_nan: bool = False) -> np.ndarray:
+        check_is_fitted(self)
+        signals = self._check_fitted_input(
+            X, same_chans=self._task_needs_same_chans(), same_patches=True, allow_nan=allow_nan,
+            why=f"{type(self).__name__} predicts per channel and patch, so the windows must "
+                "have the shape seen in fit.")
+        module = self._inference_module()
+        return self._run(signals, lambda x: self._task_output(module(x)), post=post)
+
+    @property
+    def history_(self):
+        """skorch's training history (loss per epoch, and validation scores if any)."""
+        return self.net_.history
+
+    # ------------------------------------------------------------------ hooks
+    def _task_module(self, head: nn.Module) -> nn.Module:
+        """The trainable module when the encoder runs in every step."""
+        return TaskModel(self.encoder_.train(), head, self.layer)
+
+    def _task_features(self, signals: Signals) -> np.ndarray:
+        """Frozen embeddings for a probe: (n, C, L, d), or (n, 1, 1, d) for window targets."""
+        return self._run(signals, self._encode_fn(pooled=self._task_pools_windows()))
+
+    def _task_pools_windows(self) -> bool:
+        return False
+
+    def _task_needs_same_chans(self) -> bool:
+        return True
+
+    def _task_output(self, out: Any) -> torch.Tensor:
+        return out
+
+    def _task_targets(self, y: Any, signals: Signals, n_patches: int):
+        raise NotImplementedError
+
+    def _task_head(self, config) -> nn.Module:
+        raise NotImplementedError
+
+    def _task_criterion(self, targets: np.ndarray) -> nn.Module:
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags

@@ -10,8 +10,9 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..data import iter_windows
 from ..nn import autocast, quantize_int8
-from ..nn.readout import EXTRA_FEATURES, POOLINGS, pool, token_extras
+from ..nn.readout import EXTRA_FEATURES, POOLINGS, Readout
 from ..nn.spectral import BAND_NAMES
 from ..weights import DEFAULT_WEIGHTS
 from ._base import _BPTBase
@@ -78,7 +79,7 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         Where the model runs.
     scaling_ : str or None
         The scaling applied (``'auto'`` resolved).
-    center_, scale_ : ndarray of shape (n_chans_in_,) or (1,)
+    center_, scale_ : ndarray of shape ``(n_chans_in_,)`` or ``(1,)``
         Scaling statistics learned in fit.
     n_chans_in_ : int or None
         Channels seen during :term:`fit` (``None`` for ragged input).
@@ -215,15 +216,46 @@ class BPTEncoder(TransformerMixin, _BPTBase):
                 "columns, so the channels must match in number and order.")
         return self._run(signals, self._readout, progress=self.progress)
 
+    def transform_recording(self, source: Any, *, sfreq: float | None = None,
+                            **window_params: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Embed a long recording window by window, never holding all of it in memory.
+
+        Windows are streamed with :func:`bptlearn.data.iter_windows` (file opened lazily,
+        read stretch by stretch) and embedded batch by batch.
+
+        Parameters
+        ----------
+        source : path-like, mne.io.Raw or ndarray of shape (n_chans, n_times)
+            A recording file (EDF, BDF, BrainVision, FIF, ``.npy``), a Raw, or an array.
+        sfreq : float or None, default=None
+            Sampling rate of ``.npy`` or array input, in Hz.
+        **window_params
+            Passed to :func:`~bptlearn.data.iter_windows` (``stride``, ``picks``,
+            ``l_freq``, ``h_freq``, ``notch``, ...); ``n_patches`` defaults to the
+            patches per window seen in fit.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_windows, n_features_out)
+            Embeddings, as :meth:`transform` gives them.
+        onsets : ndarray of shape (n_windows,)
+            Start of each window in seconds, on the recording's clock.
+        """
+        check_is_fitted(self)
+        window_params.setdefault("n_patches", self.n_patches_in_)
+        window_params.setdefault("batch_size", self.batch_size)
+        rows, onsets = [], []
+        for batch in iter_windows(source, sfreq, **window_params):
+            rows.append(self.transform(batch))
+            onsets.append(batch.onsets)
+        return np.concatenate(rows), np.concatenate(onsets)
+
     def _readout(self, x: torch.Tensor) -> torch.Tensor:
         # x: (b, C, L, P) scaled patches -> (b, F) features
+        readout = Readout(self.pooling, tuple(self.extra_features), self.model_.config.band_sfreq)
         with autocast(self.precision, self.device_):
             h = self.model_(x, layer=self.layer)  # (b, C, L, d)
-        features = pool(h.float(), self.pooling)
-        if self.extra_features:
-            extras = token_extras(x, tuple(self.extra_features), self.model_.config.band_sfreq)
-            features = torch.cat([features, pool(extras, self.pooling)], dim=-1)
-        return features
+        return readout(h, x)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns: ``bptencoder<i>`` for embeddings, then the extras.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
-import mne
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin
@@ -15,7 +14,7 @@ from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_lockin
 from ..nn.heads import ForecastHead, FreqPhaseHead, phase_from_pair
 from ..nn.losses import FreqPhaseLoss
 from ..weights import DEFAULT_WEIGHTS
-from ._input import Signals
+from ._input import Signals, resample_windows
 from ._net import _BPTNet
 
 _FREQ_SCALE = 10.0  # the head predicts frequencies in units of 10 Hz
@@ -140,10 +139,7 @@ scale_, device_
             )
         if not np.isfinite(y).all():
             raise ValueError("y holds NaN or infinite samples; forecasting targets must be finite.")
-        if signals.sfreq != 250.0:
-            y = mne.filter.resample(y.astype(np.float64), up=250.0, down=signals.sfreq,
-                                    axis=-1, verbose=False)
-        return np.asarray(y, dtype=np.float32)
+        return np.asarray(resample_windows(y, signals.sfreq, 250.0), dtype=np.float32)
 
     def _task_targets(self, y: Any, signals: Signals, n_patches: int):
         future = self._future(y, signals)

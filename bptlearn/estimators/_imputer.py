@@ -140,9 +140,6 @@ scale_, device_
         self._check_rate(signals)
         return None, {}
 
-    def _task_pools_windows(self) -> bool:
-        return False
-
     def _task_module(self, head: nn.Module) -> ImputationModel:
         return ImputationModel(self.encoder_.train(), head, self.layer)
 
@@ -178,6 +175,9 @@ scale_, device_
                                            why="BPTImputer fills windows of the shape it was "
                                                "fitted on.")
         self._check_rate(signals)
+        if len(signals.parts) > 1:
+            raise ValueError(f"BPTImputer.transform takes one array or mne.Epochs, but X is a list "
+                             f"of {len(signals.parts)} parts; transform each part separately.")
         original = signals.parts[0]
         hidden = np.isnan(original)
         if mask is not None:

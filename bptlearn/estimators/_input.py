@@ -11,7 +11,9 @@ from fractions import Fraction
 
 import mne
 import numpy as np
+from scipy.signal import resample_poly
 
+from ..data import Windows
 from ..exceptions import ChannelMismatchError
 
 
@@ -43,6 +45,8 @@ def _as_array(X: object, owner: str, allow_nan: bool) -> tuple[np.ndarray, float
     """One part as a float array (copy-free when possible), its sfreq and ch_names if MNE."""
     if isinstance(X, mne.BaseEpochs):
         return X.get_data(units="uV"), float(X.info["sfreq"]), list(X.ch_names)
+    if isinstance(X, Windows):
+        return _as_array(X.X, owner, allow_nan)[0], float(X.sfreq), list(X.ch_names)
     if isinstance(X, mne.io.BaseRaw):
         raise TypeError(
             f"{owner} takes windows, but X is a continuous mne.io.Raw. Cut it into windows with "
@@ -102,12 +106,16 @@ def check_signals(X: object, sfreq: float, owner: str, *, allow_nan: bool = Fals
     return Signals(tuple(parts), rates.pop(), ch_names, ragged)
 
 
+def _ratio(sfreq: float, target_sfreq: float) -> Fraction:
+    """target / source rate as an exact fraction (up / down for polyphase resampling)."""
+    return (Fraction(target_sfreq).limit_denominator(10_000)
+            / Fraction(sfreq).limit_denominator(10_000))
+
+
 def n_patches_of(n_times: int, sfreq: float, target_sfreq: float, patch_len: int,
                  max_patches: int, owner: str) -> int:
     """Number of patches a window of ``n_times`` samples at ``sfreq`` makes at the model's rate."""
-    ratio = Fraction(target_sfreq).limit_denominator(10_000) / Fraction(sfreq).limit_denominator(
-        10_000)
-    resampled = n_times * ratio
+    resampled = n_times * _ratio(sfreq, target_sfreq)
     seconds = n_times / sfreq
     L, rest = divmod(resampled, patch_len)
     if rest or not 1 <= L <= max_patches:
@@ -143,11 +151,21 @@ def check_channels(signals: Signals, n_chans_in: int, ch_names_in: tuple[str, ..
         )
 
 
+def resample_windows(windows: np.ndarray, sfreq: float, target_sfreq: float) -> np.ndarray:
+    """Windows (..., T) at ``sfreq`` resampled to ``target_sfreq`` with scipy's polyphase filter
+    (float64 when resampled; the input itself when the rates agree)."""
+    if sfreq == target_sfreq:
+        return windows
+    ratio = _ratio(sfreq, target_sfreq)
+    return resample_poly(windows.astype(np.float64), ratio.numerator, ratio.denominator, axis=-1)
+
+
 def to_patches(windows: np.ndarray, sfreq: float, target_sfreq: float,
                patch_len: int) -> np.ndarray:
-    """(n, C, T) windows at ``sfreq`` -> float32 (n, C, L, P) at ``target_sfreq`` (a new array)."""
-    if sfreq != target_sfreq:
-        windows = mne.filter.resample(windows.astype(np.float64), up=target_sfreq, down=sfreq,
-                                      axis=-1, verbose=False)
+    """(n, C, T) windows at ``sfreq`` -> float32 (n, C, L, P) at ``target_sfreq`` (a new array).
+
+    Resampling is scipy's polyphase filter (as :func:`bptlearn.data.to_windows` uses).
+    """
+    windows = resample_windows(windows, sfreq, target_sfreq)
     n, C, T = windows.shape
     return np.array(windows, dtype=np.float32).reshape(n, C, T // patch_len, patch_len)

@@ -93,13 +93,15 @@ class _BPTNet(_BPTBase):
         device = self._resolve_device()
         model = self._load_model()
         n_patches = self._n_patches(signals, model.config)
-        if signals.ragged and not (self.finetune == "probe" and self._task_pools_windows()):
+        self._readout_path(model.config)  # checks last_k against the model
+        targets, fitted = self._task_targets(y, signals, n_patches)  # checks y; nothing set yet
+        if signals.ragged and not (self.finetune == "probe"
+                                   and fitted.get("target_level_") == "window"):
             raise ValueError(
                 f"The parts of X have different channel counts; {type(self).__name__} trains "
-                "on such ragged input only with finetune='probe' and window-level targets. "
+                "on such ragged input only with finetune='probe' and window-level labels. "
                 "Pick common channels, or fit one model per channel set."
             )
-        targets, fitted = self._task_targets(y, signals, n_patches)  # checks y; nothing set yet
         if groups is not None and len(groups) != signals.n_windows:
             raise ValueError(f"groups has {len(groups)} entries but X has {signals.n_windows} "
                              "windows; pass one patient id per window.")
@@ -165,32 +167,27 @@ class _BPTNet(_BPTBase):
             return []
         if self.finetune == "probe":
             return ["encoder.*"]
-        cfg = self.encoder_.config
-        # layers on the readout path, from the output backwards
-        path = [f"encoder.temporal.layers.{i}." for i in range(cfg.n_temporal_layers)]
-        if self.layer == "spatial":
-            path += [f"encoder.spatial.layers.{i}." for i in range(cfg.n_spatial_layers)]
-        if self.last_k > len(path):
-            raise ValueError(f"last_k={self.last_k} exceeds the {len(path)} encoder layers on the "
-                             f"readout path of this model; use finetune='full' or a smaller k.")
+        path = self._readout_path(self.encoder_.config)
         trainable = path[len(path) - self.last_k:]
         names = [n for n, _ in TaskModel(self.encoder_, nn.Identity()).named_parameters()]
         return [n for n in names if not n.startswith(tuple(trainable))]
 
-    def _encode_fn(self, pooled: bool):
-        layer = self.layer
-
-        def encode(x: torch.Tensor) -> torch.Tensor:
-            h = self.encoder_(x, layer=layer)  # (b, C, L, d)
-            return h.mean(dim=(1, 2), keepdim=True) if pooled else h
-
-        return encode
-
     # ------------------------------------------------------------------ predict
+    def _readout_path(self, cfg) -> list[str]:
+        """Parameter prefixes of the encoder layers the readout depends on, input to output."""
+        path = [f"encoder.temporal.layers.{i}." for i in range(cfg.n_temporal_layers)]
+        if self.layer == "spatial":
+            path += [f"encoder.spatial.layers.{i}." for i in range(cfg.n_spatial_layers)]
+        if self.finetune == "last_k" and self.last_k > len(path):
+            raise ValueError(f"last_k={self.last_k} exceeds the {len(path)} encoder layers on the "
+                             f"readout path of this model; use finetune='full' or a smaller k.")
+        return path
+
     def _inference_module(self) -> TaskModel:
         module = self.net_.module_
         if module.encoder is None:  # a probe: put the frozen encoder in front of its head
-            module = TaskModel(self.encoder_, module.head, self.layer, module.standardize)
+            module = TaskModel(self.encoder_, module.head, self.layer, module.standardize,
+                               self._task_readout())
         return module.eval()
 
     def _predict_raw(self, X: Any, post=None, *, allow_nan: bool = False) -> np.ndarray:
@@ -210,14 +207,16 @@ class _BPTNet(_BPTBase):
     # ------------------------------------------------------------------ hooks
     def _task_module(self, head: nn.Module) -> nn.Module:
         """The trainable module when the encoder runs in every step."""
-        return TaskModel(self.encoder_.train(), head, self.layer)
+        return TaskModel(self.encoder_.train(), head, self.layer, readout=self._task_readout())
 
     def _task_features(self, signals: Signals) -> np.ndarray:
-        """Frozen embeddings for a probe: (n, C, L, d), or (n, 1, 1, d) for window targets."""
-        return self._run(signals, self._encode_fn(pooled=self._task_pools_windows()))
+        """What a probe's head reads, computed once with the frozen encoder."""
+        module = TaskModel(self.encoder_, nn.Identity(), self.layer, readout=self._task_readout())
+        return self._run(signals, module.features)
 
-    def _task_pools_windows(self) -> bool:
-        return False
+    def _task_readout(self) -> nn.Module | None:
+        """Readout between encoder and head (``None``: the head reads the tokens)."""
+        return None
 
     def _task_needs_same_chans(self) -> bool:
         return True

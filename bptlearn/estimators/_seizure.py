@@ -13,6 +13,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ..nn.heads import SeizureHead
 from ..nn.losses import ClassLastCrossEntropy
+from ..nn.readout import EXTRA_FEATURES, Readout
 from ..weights import DEFAULT_WEIGHTS
 from ._input import Signals
 from ._net import _BPTNet
@@ -24,7 +25,8 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
     Labels may be given per window, ``y`` of shape (n_windows,), or per channel and 6-s
     patch as in the paper, ``y`` of shape (n_windows, n_chans, n_patches); predictions come
     back in the same shape. The head is the paper's MLP d -> d/2 -> d/4 -> n_classes (ReLU),
-    on every token, or on the mean token of a window. Read more in the
+    on every token, or on the window's pooled tokens; by default it also reads the cheap
+    spectral features :class:`BPTEncoder` appends. Read more in the
     :ref:`User Guide <seizure_detection>`.
 
     Parameters
@@ -35,6 +37,13 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         Model size when ``weights=None``.
     layer : {'temporal', 'spatial'}, default='temporal'
         Encoder output the head reads.
+    pooling : {'mean', 'mean+std'}, default='mean+std'
+        How window-level labels pool the tokens (as in :class:`BPTEncoder`); token-level
+        labels give every token to the head.
+    extra_features : tuple of {'log_amplitude', 'band_power'}, \
+            default=('log_amplitude', 'band_power')
+        Per-patch spectral features appended to what the head reads (see
+        :class:`BPTEncoder`); ``()`` for the paper's head on embeddings alone.
     finetune : {'probe', 'last_k', 'full'}, default='probe'
         ``'probe'`` ("Brant-Freeze"): the encoder stays frozen, its embeddings are computed
         once and standardised, and only the head trains (fast; wins with few labels).
@@ -115,11 +124,15 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
 
     _parameter_constraints: dict = {
         **_BPTNet._parameter_constraints,
+        "pooling": [StrOptions({"mean", "mean+std"})],
+        "extra_features": [tuple, list],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
     def __init__(self, *, weights: Any = DEFAULT_WEIGHTS, preset: str = "nano",
-                 layer: str = "temporal", finetune: str = "probe", last_k: int = 1,
+                 layer: str = "temporal", pooling: str = "mean+std",
+                 extra_features: tuple[str, ...] = ("log_amplitude", "band_power"),
+                 finetune: str = "probe", last_k: int = 1,
                  lr: float | None = None, encoder_lr: float | None = None,
                  class_weight: Any = "balanced", max_epochs: int = 20, batch_size: int = 32,
                  scaling: str | None = "auto", sfreq: float = 250.0, callbacks: list | None = None,
@@ -128,6 +141,8 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         self.weights = weights
         self.preset = preset
         self.layer = layer
+        self.pooling = pooling
+        self.extra_features = extra_features
         self.finetune = finetune
         self.last_k = last_k
         self.lr = lr
@@ -143,6 +158,12 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         self.verbose = verbose
         self.random_state = random_state
         self._store_skorch_kwargs(kwargs)
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if not set(self.extra_features) <= set(EXTRA_FEATURES):
+            raise ValueError(f"The 'extra_features' parameter of BPTSeizureClassifier must hold "
+                             f"names from {list(EXTRA_FEATURES)}. Got {self.extra_features!r}.")
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> BPTSeizureClassifier:
         """Train the head (and, unless probing, the encoder) on labelled windows.
@@ -176,6 +197,9 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
                 f"{n_patches} patches: pass window labels of shape ({n},) or channel x patch "
                 f"labels of shape {token_shape}."
             )
+        if y.dtype.kind == "f" and np.isnan(y).any():
+            raise ValueError(f"y holds {int(np.isnan(y).sum())} NaN label(s); every window (or "
+                             "token) needs a class. Drop those windows or label them.")
         encoder = LabelEncoder().fit(y.ravel())
         if len(encoder.classes_) < 2:
             raise ValueError(f"y holds a single class ({encoder.classes_[0]!r}); a classifier "
@@ -183,14 +207,15 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         codes = encoder.transform(y.ravel()).reshape(y.shape).astype(np.int64)
         return codes, {"classes_": encoder.classes_, "target_level_": level}
 
-    def _task_pools_windows(self) -> bool:
-        return getattr(self, "target_level_", None) == "window"
-
     def _task_needs_same_chans(self) -> bool:
         return self.target_level_ == "token"
 
+    def _task_readout(self) -> Readout:
+        pooling = self.pooling if self.target_level_ == "window" else None
+        return Readout(pooling, tuple(self.extra_features), self.encoder_.config.band_sfreq)
+
     def _task_head(self, config) -> SeizureHead:
-        return SeizureHead(config.d_model, len(self.classes_), level=self.target_level_)
+        return SeizureHead(self._task_readout().n_features(config.d_model), len(self.classes_))
 
     def _task_criterion(self, targets: np.ndarray) -> ClassLastCrossEntropy:
         weight = None
@@ -219,7 +244,8 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels in the shape of the ``y`` seen in fit."""
-        return self.classes_[self._logits(X).argmax(axis=-1)]
+        logits = self._logits(X)
+        return self.classes_[logits.argmax(axis=-1)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy over all labels (windows, or channel x patch tokens)."""

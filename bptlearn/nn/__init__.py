@@ -3,7 +3,7 @@
 from .config import PRESETS, BPTConfig
 from .model import BPTModel, flops_per_token
 from .precision import PRECISIONS, autocast, quantize_int8
-from .spectral import BAND_EDGES, BAND_NAMES, N_BANDS, band_power
+from .spectral import BAND_EDGES, BAND_NAMES, N_BANDS, BandPowerDFT, band_power
 
 __all__ = [
     "BAND_EDGES",
@@ -13,6 +13,7 @@ __all__ = [
     "PRESETS",
     "BPTConfig",
     "BPTModel",
+    "BandPowerDFT",
     "autocast",
     "band_power",
     "flops_per_token",

@@ -29,10 +29,14 @@ class PatchEmbedding(nn.Module):
         self.mask_encoding = nn.Parameter(torch.zeros(P), requires_grad=config.learnable_mask)
         self.power_mask_encoding = nn.Parameter(torch.zeros(d), requires_grad=config.learnable_mask)
 
-    def forward(self, x: Tensor, mask: Tensor | None = None, mask_power: bool = False) -> Tensor:
-        # x: (B, C, L, P) samples; mask: (B, C, L) bool, True where a patch is hidden
+    def forward(self, x: Tensor, mask: Tensor | None = None, mask_power: bool = False,
+                power: Tensor | None = None) -> Tensor:
+        # x: (B, C, L, P) samples; mask: (B, C, L) bool, True where a patch is hidden;
+        # power: (B, C, L, 8) log band power of x when already computed
         L = x.shape[2]
-        band = torch.softmax(band_power(x, self.band_sfreq), dim=-1) @ self.band_encoding
+        if power is None:
+            power = band_power(x, self.band_sfreq)
+        band = torch.softmax(power, dim=-1) @ self.band_encoding
         if mask is not None:
             hidden = mask.unsqueeze(-1)  # (B, C, L, 1)
             x = torch.where(hidden, self.mask_encoding.to(x.dtype), x)

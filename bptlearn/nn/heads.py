@@ -1,7 +1,8 @@
 """Task heads on Brant tokens, and the module that joins an encoder to a head.
 
-Every head takes encoder tokens ``h`` of shape (B, C, L, d). Shapes out:
-seizure (B, n_outputs) per window or (B, C, L, n_outputs) per token; forecast
+Heads take encoder tokens ``h`` of shape (B, C, L, d) (the seizure head also pooled
+window features). Shapes out: seizure (B, n_outputs) per window or (B, C, L, n_outputs)
+per token; forecast
 (B, C, H*P); frequency-phase ((B, C), (B, C, 2, H*P)); imputation (B, C, L, P).
 
 """
@@ -16,23 +17,20 @@ from .model import BPTModel
 
 
 class SeizureHead(nn.Module):
-    """The paper's MLP d -> d/2 -> d/4 -> n_outputs (ReLU), per token or per window.
+    """The paper's MLP in -> in/2 -> in/4 -> n_outputs (ReLU) on the last axis.
 
-    With ``level='window'`` the tokens are mean-pooled over channels and patches first.
-    Submodule names follow braindecode's ``final_layer.mlp.{0,2,4}``.
+    Applied to every token (B, C, L, d) as in the paper, or to pooled window features
+    (B, F). Submodule names follow braindecode's ``final_layer.mlp.{0,2,4}``.
     """
 
-    def __init__(self, d_model: int, n_outputs: int = 2, level: str = "token") -> None:
+    def __init__(self, in_features: int, n_outputs: int = 2) -> None:
         super().__init__()
-        self.level = _check_option("level", level, ("token", "window"))
-        d = d_model
+        d = in_features
         self.mlp = nn.Sequential(nn.Linear(d, d // 2), nn.ReLU(), nn.Linear(d // 2, d // 4),
                                  nn.ReLU(), nn.Linear(d // 4, n_outputs))
 
     def forward(self, h: Tensor) -> Tensor:
-        if self.level == "window":
-            h = h.mean(dim=(1, 2))  # (B, d)
-        return self.mlp(h)  # (B, n_outputs) or (B, C, L, n_outputs)
+        return self.mlp(h)  # (..., n_outputs)
 
 
 class ForecastHead(nn.Module):
@@ -125,25 +123,33 @@ class Standardize(nn.Module):
 
 
 class TaskModel(nn.Module):
-    """Encoder and head as one module: ``head(encoder(x))``.
+    """Encoder, readout and head as one module: ``head(standardize(readout(encoder(x), x)))``.
 
-    ``encoder`` is a :class:`BPTModel` or ``None``; with ``None`` the input is already
-    the encoder's tokens (B, C, L, d), which is how a frozen-encoder probe trains its head
-    on embeddings computed once. Parameter names start with ``encoder.`` and ``head.``,
-    so that skorch's ``Freezer('encoder.*')`` and ``optimizer__param_groups`` address them.
+    ``encoder`` is a :class:`~bptlearn.nn.BPTModel` or ``None``; with ``None`` the input is already
+    the readout's features, which is how a frozen-encoder probe trains its head on
+    features computed once. ``readout`` (:class:`~bptlearn.nn.readout.Readout`) is optional;
+    without it the head gets the tokens (B, C, L, d). Parameter names start with
+    ``encoder.`` and ``head.``, so that skorch's ``Freezer('encoder.*')`` and
+    ``optimizer__param_groups`` address them.
     """
 
     def __init__(self, encoder: BPTModel | None, head: nn.Module, layer: str = "spatial",
-                 standardize: Standardize | None = None) -> None:
+                 standardize: Standardize | None = None, readout: nn.Module | None = None) -> None:
         super().__init__()
         self.encoder = encoder
         self.layer = _check_option("layer", layer, ("spatial", "temporal"))
+        self.readout = readout
         self.standardize = standardize if standardize is not None else nn.Identity()
         self.head = head
 
+    def features(self, x: Tensor) -> Tensor:
+        """What the head reads (before standardisation): readout of the encoder's tokens."""
+        h = self.encoder(x, layer=self.layer)  # (B, C, L, d)
+        return h if self.readout is None else self.readout(h, x)
+
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, ...]:
-        h = x if self.encoder is None else self.encoder(x, layer=self.layer)  # (B, C, L, d)
-        return self.head(self.standardize(h))
+        features = x if self.encoder is None else self.features(x)
+        return self.head(self.standardize(features))
 
 
 def phase_from_pair(pair: Tensor) -> Tensor:

@@ -1,6 +1,6 @@
 """Brant (BPT): a foundation model for intracranial neural signals.
 
-Zhang, Zhao, Guo, Chen, Wang, Jin, Huang, Wang, Ye, Jiang, Yang.
+Daoze Zhang, Zhizhang Yuan, Yang Yang, Junru Chen, Jingjing Wang, Yafeng Li.
 "Brant: Foundation Model for Intracranial Neural Signal", NeurIPS 2023.
 
 Shapes: B windows, C channels, L patches (<= 15), P samples per patch (1500), d width.
@@ -105,8 +105,14 @@ class BPTModel(nn.Module):
             )
         if B == 0 or C == 0:
             raise ValueError(f"x is empty (shape {tuple(x.shape)}); expected shape {want}.")
+        weights = self.embed.band_encoding.dtype
         if not x.is_floating_point():
             raise ValueError(f"x must be a floating-point tensor, got {x.dtype}; use x.float().")
+        if x.dtype != weights and not torch.is_autocast_enabled(x.device.type):
+            raise ValueError(f"x has dtype {x.dtype}, but the model's weights are {weights}; "
+                             f"convert with x.to({weights}).")
+        if _tracing():  # a value check cannot be traced into a graph; shapes were checked
+            return
         if not bool(torch.isfinite(x).all()):
             raise ValueError("x holds NaN or infinite values; the model needs finite samples.")
 
@@ -125,12 +131,21 @@ class BPTModel(nn.Module):
         h = self.spatial(h, padding_mask)
         return h.view(B, L, C, d).transpose(1, 2)  # (B, C, L, d)
 
-    def forward(self, x: Tensor, *, layer: str = "spatial",
-                padding_mask: Tensor | None = None) -> Tensor:
-        """Embeddings (B, C, L, d) of x (B, C, L, P); see :meth:`encode` for the options."""
+    def forward(self, x: Tensor, *, layer: str = "spatial", padding_mask: Tensor | None = None,
+                power: Tensor | None = None) -> Tensor:
+        """Embeddings (B, C, L, d) of x (B, C, L, P); see :meth:`encode` for the options.
+
+        ``power`` (B, C, L, 8) is the log band power of x when already computed (export
+        computes it with :class:`~bptlearn.nn.BandPowerDFT`)."""
         _check_option("layer", layer, ("spatial", "temporal"))
         self.check_input(x)
-        return self.encode(self.embed(x), layer, padding_mask)
+        if padding_mask is not None and (padding_mask.dtype != torch.bool
+                                         or padding_mask.shape != x.shape[:2]):
+            raise ValueError(
+                f"padding_mask must be a bool tensor of shape {tuple(x.shape[:2])} (batch, "
+                f"n_chans), True for padded channels, got {padding_mask.dtype} of shape "
+                f"{tuple(padding_mask.shape)}.")
+        return self.encode(self.embed(x, power=power), layer, padding_mask)
 
     def reconstruct(self, x: Tensor, mask: Tensor, *, mask_power: bool = False) -> Tensor:
         """Pretraining pass: hide the patches where ``mask`` (B, C, L) is True, rebuild all.
@@ -151,6 +166,12 @@ class BPTModel(nn.Module):
         cfg = self.config
         return (f"d_model={cfg.d_model}, layers={cfg.n_temporal_layers}+{cfg.n_spatial_layers}, "
                 f"params={self.get_num_params() / 1e6:.2f}M")
+
+
+def _tracing() -> bool:
+    """Whether the forward pass is being traced or exported rather than run."""
+    exporting = getattr(torch.compiler, "is_exporting", lambda: False)()
+    return torch.jit.is_tracing() or exporting
 
 
 def flops_per_token(config: BPTConfig, n_chans: int, n_patches: int) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..utils._check import _check_option
 from .spectral import band_power
@@ -31,11 +31,13 @@ def pool(h: Tensor, pooling: str) -> Tensor:
     return h.flatten(1)
 
 
-def token_extras(x: Tensor, names: tuple[str, ...], band_sfreq: float) -> Tensor:
+def token_extras(x: Tensor, names: tuple[str, ...], band_sfreq: float,
+                 power: Tensor | None = None) -> Tensor:
     """Per-token extra features (B, C, L, k) of patches x (B, C, L, P).
 
     ``'log_amplitude'``: natural log of the patch's standard deviation (1 feature);
-    ``'band_power'``: Brant's 8 log band powers (the numbers its embedding mixes).
+    ``'band_power'``: Brant's 8 log band powers (the numbers its embedding mixes), or
+    ``power`` when already computed.
     """
     parts = []
     for name in names:
@@ -43,5 +45,44 @@ def token_extras(x: Tensor, names: tuple[str, ...], band_sfreq: float) -> Tensor
         if name == "log_amplitude":
             parts.append(torch.log(x.std(dim=-1, keepdim=True) + 1e-6))
         else:
-            parts.append(band_power(x, band_sfreq))
+            parts.append(band_power(x, band_sfreq) if power is None else power)
     return torch.cat(parts, dim=-1)
+
+
+class Readout(nn.Module):
+    """Window features from tokens h (B, C, L, d) and their patches x (B, C, L, P).
+
+    With a ``pooling`` the tokens and the extras are pooled alike and concatenated,
+    (B, F); with ``pooling=None`` every token keeps its own row of features,
+    (B, C, L, d + k). Has no parameters.
+    """
+
+    def __init__(self, pooling: str | None, extra_features: tuple[str, ...] = (),
+                 band_sfreq: float = 250.0) -> None:
+        super().__init__()
+        if pooling is not None:
+            _check_option("pooling", pooling, POOLINGS)
+        for name in extra_features:
+            _check_option("extra_features", name, EXTRA_FEATURES)
+        self.pooling = pooling
+        self.extra_features = tuple(extra_features)
+        self.band_sfreq = band_sfreq
+
+    def n_features(self, d_model: int) -> int:
+        """Width of the output for tokens of width ``d_model`` (pooling None, mean or mean+std)."""
+        k = sum(1 if name == "log_amplitude" else 8 for name in self.extra_features)
+        if self.pooling in ("channel", "token"):
+            raise ValueError("n_features depends on the channels for pooling="
+                             f"{self.pooling!r}; use pooling='mean' or 'mean+std'.")
+        return (d_model + k) * (2 if self.pooling == "mean+std" else 1)
+
+    def forward(self, h: Tensor, x: Tensor, power: Tensor | None = None) -> Tensor:
+        # h: (B, C, L, d) tokens; x: (B, C, L, P) patches; power: their band power if known
+        parts = [h.float()]
+        if self.extra_features:
+            extras = token_extras(x, self.extra_features, self.band_sfreq, power)
+            parts.append(extras)  # (B, C, L, k)
+        if self.pooling is None:
+            return torch.cat(parts, dim=-1)  # (B, C, L, d + k)
+        return torch.cat([pool(p, self.pooling) for p in parts], dim=-1)  # (B, F)
+

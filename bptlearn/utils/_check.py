@@ -56,7 +56,8 @@ def _validate_type(item: Any, types: Any, item_name: str) -> Any:
     return item
 
 
-def _check_option(parameter: str, value: Any, allowed_values: Iterable[Any], extra: str = "") -> Any:
+def _check_option(parameter: str, value: Any, allowed_values: Iterable[Any],
+                  extra: str = "") -> Any:
     """Raise ``ValueError`` unless ``value`` is one of ``allowed_values``; return it."""
     allowed = list(allowed_values)
     if value in allowed:

@@ -82,5 +82,5 @@ def test_band_power_rejects_bad_input(x, match):
 def test_band_power_rejects_non_tensor_and_bad_rate():
     with pytest.raises(TypeError, match="torch.Tensor"):
         band_power(np.zeros((2, 1500)), 250.0)
-    with pytest.raises(ValueError, match="positive sampling rate"):
+    with pytest.raises(ValueError, match="positive, finite sampling rate in Hz, got 0.0"):
         band_power(torch.zeros(2, 1500), 0.0)

@@ -1,0 +1,148 @@
+"""Safe reading and atomic writing of weight files.
+
+Only two ways in: :func:`safetensors.torch.load_file` and
+``torch.load(..., weights_only=True)``. Nothing here ever runs a plain unpickle, so a
+checkpoint crafted to execute code is refused, not executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from torch import Tensor
+
+from ..exceptions import CheckpointError
+
+FORMAT_KEY = "format"
+FORMAT_VALUE = "bptlearn"
+FORMAT_VERSION = "1"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from bptlearn.weights import file_sha256
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = p.write_bytes(b"")
+    >>> file_sha256(p)[:16]
+    'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Write a file so that readers see either the old file or the whole new one.
+
+    ``write(tmp_path)`` writes to a temporary file in the same folder, which is flushed to
+    disk and then renamed over ``path`` with :func:`os.replace` (atomic on POSIX and
+    Windows). A crash mid-write leaves ``path`` untouched and at worst a stray ``.tmp``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp (and safetensors) make 0600
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0]
+
+
+def torch_load_safe(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
+    """``torch.load`` restricted to tensors and plain containers (``weights_only=True``).
+
+    Raises :class:`~bptlearn.exceptions.CheckpointError` for a missing, truncated or
+    unsafe file; the unsafe file's code is never run.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint file {str(path)!r} does not exist.")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"Refused to load {str(path)!r}: it holds Python objects other than tensors and "
+            "plain containers, which could run code when unpickled, and bptlearn only loads "
+            "weights_only checkpoints. If you trust the file, re-save its state_dict() from "
+            f"the program that wrote it. (torch said: {_first_line(err)})"
+        ) from None
+    except (RuntimeError, EOFError, ValueError, OSError, IndexError) as err:
+        raise CheckpointError(
+            f"Could not read {str(path)!r} ({path.stat().st_size} bytes): it is truncated or "
+            f"not a PyTorch checkpoint ({type(err).__name__}: {_first_line(err)}). "
+            "Copy the file again."
+        ) from None
+
+
+def read_safetensors(path: str | os.PathLike,
+                     map_location: Any = "cpu") -> tuple[dict[str, Tensor], dict[str, str]]:
+    """Tensors and metadata of a ``.safetensors`` file, as (state_dict, metadata)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint file {str(path)!r} does not exist.")
+    device = str(map_location) if map_location is not None else "cpu"
+    try:
+        with safe_open(str(path), framework="pt", device=device) as fh:
+            metadata = dict(fh.metadata() or {})
+            tensors = {k: fh.get_tensor(k) for k in fh.keys()}
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(
+            f"Could not read {str(path)!r} ({path.stat().st_size} bytes): it is truncated or "
+            f"not a safetensors file ({err}). Copy the file again."
+        ) from None
+    return tensors, metadata
+
+
+def write_safetensors(path: str | os.PathLike, tensors: Mapping[str, Tensor],
+                      metadata: Mapping[str, Any]) -> Path:
+    """Atomically write tensors and string metadata (non-strings are JSON-encoded)."""
+    meta = {k: v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()}
+    flat = {k: v.detach().contiguous().cpu().clone() for k, v in tensors.items()}
+    return atomic_write(path, lambda tmp: save_file(flat, tmp, metadata=meta))
+
+
+def parse_metadata(metadata: Mapping[str, str], path: str | os.PathLike) -> dict[str, Any]:
+    """Decode the JSON fields of a bptlearn safetensors header (config, contract)."""
+    out: dict[str, Any] = dict(metadata)
+    for key in ("config", "contract"):
+        if key in out:
+            try:
+                out[key] = json.loads(out[key])
+            except json.JSONDecodeError as err:
+                raise CheckpointError(
+                    f"The {key!r} metadata of {str(path)!r} is not valid JSON ({err}); the "
+                    "file header is damaged."
+                ) from None
+    return out

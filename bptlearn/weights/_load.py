@@ -1,0 +1,216 @@
+"""Build a model from weights of any layout; save ours with their input contract."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .. import __version__
+from ..exceptions import CheckpointError
+from ..nn.config import PRESETS, BPTConfig
+from ..nn.model import BPTModel
+from ..utils._check import _check_option, _validate_type
+from ._convert import infer_config
+from ._io import FORMAT_KEY, FORMAT_VALUE, FORMAT_VERSION, write_safetensors
+from ._read import Checkpoint, _preset_of, read_checkpoint
+from ._registry import _REGISTRY, contract_from
+
+logger = logging.getLogger(__name__)
+
+
+def _build_config(ckpt: Checkpoint, overrides: dict[str, Any], source_name: str) -> BPTConfig:
+    preset = overrides.pop("preset", None)
+    if preset is not None:
+        _check_option("preset", preset, PRESETS)
+        overrides = {**PRESETS[preset], **overrides}
+    base: dict[str, Any] = dict(ckpt.config or {})
+    if ckpt.pretrained_cfg is not None and not ckpt.config:
+        base.update(band_sfreq=ckpt.pretrained_cfg.band_sfreq,
+                    learnable_mask=ckpt.format == "official")
+    if ckpt.pretrained_cfg is not None and ckpt.pretrained_cfg.preset in PRESETS:
+        base.setdefault("nhead", PRESETS[ckpt.pretrained_cfg.preset].get("nhead", 16))
+    merged = {**base, **overrides}
+    try:
+        return infer_config(ckpt.state_dict, source=source_name, **merged)
+    except CheckpointError as err:
+        if preset is None:
+            raise
+        got = infer_config(ckpt.state_dict, source=source_name, nhead=1)
+        have = _preset_of(got.d_model, got.n_temporal_layers, got.n_spatial_layers)
+        want = PRESETS[preset]["d_model"]
+        raise CheckpointError(
+            f"{source_name} holds weights with d_model={got.d_model} (preset {have!r}), but the "
+            f"model was built with preset={preset!r} (d_model={want}). Build it with "
+            f"preset={have!r}, or load it by name with bptlearn.weights.load("
+            f"'bpt_{have}.official', path=...), which takes the preset from the name."
+        ) from err
+
+
+def _fit_state(model: BPTModel, state: dict[str, Tensor], unexpected: list[str], strict: bool,
+               source_name: str) -> None:
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = unexpected + [k for k in state if k not in own]
+    bad = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+           for k in state if k in own and state[k].shape != own[k].shape]
+
+    def _names(keys: list[str]) -> str:
+        return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+
+    if bad:
+        raise CheckpointError(
+            f"{source_name} does not fit a {model.config.d_model}-wide model: shapes differ for "
+            f"{_names(bad)}. The file is damaged or mixes two model sizes."
+        )
+    if strict and (missing or unexpected):
+        parts = [f"missing keys: {_names(missing)}" if missing else "",
+                 f"unexpected keys: {_names(unexpected)}" if unexpected else ""]
+        raise CheckpointError(
+            f"{source_name} does not match the model ({'; '.join(p for p in parts if p)}). "
+            "The file is truncated or of another layout; pass strict=False to load the "
+            "matching tensors only."
+        )
+    corrupt = [k for k, v in state.items() if k in own and v.is_floating_point()
+               and not bool(torch.isfinite(v).all())]
+    if corrupt:
+        raise CheckpointError(
+            f"{source_name} holds NaN or infinite values in {_names(corrupt)}: the weights are "
+            "corrupted (e.g. a diverged run). Use an earlier checkpoint."
+        )
+    if missing or unexpected:
+        logger.warning("%s: loaded with strict=False; missing %s, unexpected %s",
+                       source_name, missing, unexpected)
+    with torch.no_grad():
+        for k, v in state.items():
+            if k in own:
+                own[k].copy_(v.to(own[k].dtype))
+
+
+def load(source: Any, *, path: Any = None, strict: bool = True, map_location: Any = "cpu",
+         **config_overrides: Any) -> BPTModel:
+    """Build a :class:`~bptlearn.nn.BPTModel` holding pretrained weights.
+
+    Parameters
+    ----------
+    source : str, path-like, tuple of two paths, or mapping
+        A registered name (:func:`list_pretrained`, e.g. ``'bpt_nano.shipped'``,
+        ``'bpt_large.official'``); a ``.safetensors`` file written by :func:`save`; a
+        training checkpoint of ``bptlearn pretrain``; the official two files (a folder
+        holding ``time_encoder.pt`` and ``channel_encoder.pt``, or a tuple of the two
+        paths, with or without the DDP ``module.`` prefix); braindecode's
+        ``model.safetensors``; or a state dict already in memory.
+    path : path-like or tuple or None, default=None
+        For a registered name whose files are not shipped: where they are.
+    strict : bool, default=True
+        Refuse files with missing or unexpected keys (shapes are always checked).
+    map_location : str or torch.device, default='cpu'
+        Device of the returned model.
+    **config_overrides
+        :class:`~bptlearn.nn.BPTConfig` fields the shapes do not fix (``nhead``, default 16
+        for foreign files; ``dropout``; ``band_sfreq``, default 256 for the official and
+        braindecode weights, for parity), or ``preset`` to insist on a size.
+
+    Returns
+    -------
+    model : BPTModel
+        In eval mode, with ``model.pretrained_cfg`` (a :class:`PretrainedCfg` holding the
+        input contract; ``None`` for a bare state dict).
+
+    Raises
+    ------
+    CheckpointError
+        Missing, truncated, unsafe, hash-mismatched or ill-fitting files, each named.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.weights import load
+    >>> model = load("bpt_nano.shipped")
+    >>> model.pretrained_cfg.sfreq, model.pretrained_cfg.normalization
+    (250.0, 'robust_channel')
+    >>> model(torch.randn(1, 3, 2, 1500)).shape
+    torch.Size([1, 3, 2, 128])
+    """
+    _validate_type(strict, bool, "strict")
+    ckpt = read_checkpoint(source, path=path, map_location="cpu")
+    name = (repr(str(ckpt.files[0])) if len(ckpt.files) == 1 else
+            str([p.name for p in ckpt.files]) if ckpt.files else "The state dict")
+    if isinstance(source, str) and source in _REGISTRY:
+        name = f"{source!r} ({name})"
+    config = _build_config(ckpt, dict(config_overrides), name)
+    registered = ckpt.pretrained_cfg
+    if registered is not None and registered.preset in PRESETS:
+        want = PRESETS[registered.preset]
+        if (config.d_model, config.n_temporal_layers) != (want["d_model"],
+                                                          want["n_temporal_layers"]):
+            raise CheckpointError(
+                f"{name} is registered as preset {registered.preset!r} "
+                f"(d_model={want['d_model']}) but holds weights with d_model={config.d_model} "
+                f"and {config.n_temporal_layers} temporal layers: the files belong to another "
+                "size. Load them by path, or put the right files in place."
+            )
+    model = BPTModel(config)
+    _fit_state(model, ckpt.state_dict, ckpt.unexpected, strict, name)
+    if ckpt.extras:
+        logger.warning("%s also holds %d tensor(s) that BPTModel has no place for (%s); get "
+                       "them with bptlearn.weights.read_checkpoint(...).extras", name,
+                       len(ckpt.extras), ", ".join(sorted(ckpt.extras)[:4]))
+    model.pretrained_cfg = ckpt.pretrained_cfg
+    return model.to(map_location).eval()
+
+
+def save(model: BPTModel, path: str | os.PathLike, *, contract: Any = None, notes: str = "",
+         dtype: torch.dtype | None = None) -> Path:
+    """Write a model as one ``.safetensors`` file carrying its config and input contract.
+
+    Parameters
+    ----------
+    model : BPTModel
+        The model to save (the reconstruction head is kept).
+    path : path-like
+        Destination, normally ending in ``.safetensors``. Written atomically.
+    contract : dict or PretrainedCfg or None, default=None
+        The input the weights expect (:data:`CONTRACT_FIELDS`). ``None`` takes
+        ``model.pretrained_cfg`` when set, else the model's rates and patch sizes with
+        ``normalization='robust_channel'`` (what :mod:`bptlearn.pretraining` applies).
+    notes : str, default=''
+        Free text stored in the header (how the weights were made).
+    dtype : torch.dtype or None, default=None
+        Storage dtype of floating tensors (e.g. ``torch.float16`` halves the file);
+        :func:`load` casts back to float32.
+
+    Returns
+    -------
+    path : pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.weights import load, save
+    >>> p = save(BPTModel(preset="nano"), pathlib.Path(tempfile.mkdtemp()) / "m.safetensors",
+    ...          contract={"normalization": "zscore_window"})
+    >>> load(p).pretrained_cfg.normalization
+    'zscore_window'
+    """
+    _validate_type(model, BPTModel, "model")
+    _validate_type(path, "path-like", "path")
+    _validate_type(notes, "str", "notes")
+    cfg = model.config
+    if contract is None:
+        contract = getattr(model, "pretrained_cfg", None) or {
+            "sfreq": cfg.sfreq, "patch_len": cfg.patch_len, "n_patches": cfg.n_patches,
+            "band_sfreq": cfg.band_sfreq}
+    contract = contract_from(contract)
+    state = model.state_dict()
+    if dtype is not None:
+        state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
+    metadata = {FORMAT_KEY: FORMAT_VALUE, "format_version": FORMAT_VERSION,
+                "config": cfg.to_dict(), "contract": contract, "notes": notes,
+                "bptlearn_version": __version__}
+    return write_safetensors(path, state, metadata)

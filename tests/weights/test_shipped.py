@@ -1,0 +1,35 @@
+"""The shipped default weights: present, verified, small, and unchanged (golden values)."""
+
+from __future__ import annotations
+
+import torch
+
+from bptlearn.weights import DEFAULT_WEIGHTS, PACKAGE_DIR, get_pretrained_cfg, load
+
+# Mean over channels and patches of the spatial embedding of GOLDEN_INPUT, first 6 values.
+GOLDEN = [0.090498, -0.420260, 0.199207, -0.076760, 0.042235, -0.067758]
+
+
+def _golden_input() -> torch.Tensor:
+    g = torch.Generator().manual_seed(1234)
+    return torch.randn(1, 4, 2, 1500, generator=g)
+
+
+def test_shipped_file_is_present_and_a_few_megabytes():
+    cfg = get_pretrained_cfg(DEFAULT_WEIGHTS)
+    assert cfg.has_weights
+    size = (PACKAGE_DIR / cfg.files[0][0]).stat().st_size
+    assert 1e6 < size < 4e6
+
+
+def test_shipped_weights_load_with_their_contract():
+    model = load(DEFAULT_WEIGHTS)
+    assert model.config.d_model == 128 and not model.training
+    assert model.pretrained_cfg.contract == get_pretrained_cfg(DEFAULT_WEIGHTS).contract
+    assert model.embed.proj.weight.dtype == torch.float32
+
+
+def test_shipped_embeddings_match_the_golden_values():
+    with torch.inference_mode():
+        emb = load(DEFAULT_WEIGHTS)(_golden_input()).mean(dim=(1, 2))[0, :6]
+    torch.testing.assert_close(emb, torch.tensor(GOLDEN), atol=1e-4, rtol=1e-4)

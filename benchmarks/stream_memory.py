@@ -4,9 +4,10 @@ Writes the recording as a float32 ``.npy`` file (1.8 GB per hour at 128 channels
 1 kHz; ``--dtype float16`` halves it), built from a synthetic SEEG block
 (:func:`bptlearn.data.make_seeg`) shifted in time and rescaled for each block. A child
 process writes it, so this process's peak resident memory (``ru_maxrss``) measures only
-the streaming: :func:`bptlearn.data.iter_windows` (band-pass, notch, polyphase resampling
-to 250 Hz, 90-s windows) and ``BPTModel(preset="nano")`` under ``torch.inference_mode``,
-batch by batch, keeping one pooled embedding per window. Target: peak RSS < 2 GB. glibc's
+the streaming: :meth:`bptlearn.BPTEncoder.transform_recording` with the shipped weights,
+which reads the file through :func:`bptlearn.data.iter_windows` (band-pass, notch,
+polyphase resampling to 250 Hz, 90-s windows) and embeds batch by batch, keeping one row
+of features per window. Target: peak RSS < 2 GB. glibc's
 mmap threshold is pinned (see :func:`fix_mmap_threshold`) unless ``--default-malloc``.
 
     python benchmarks/stream_memory.py --hours 0.25           # a quick run
@@ -73,33 +74,22 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def stream(path: str, sfreq: float, batch_size: int, n_threads: int,
-           log_every: int = 0) -> dict:
-    """Embed every window of ``path``; return counts and timings."""
+def stream(path: str, sfreq: float, batch_size: int, n_threads: int) -> dict:
+    """Embed every window of ``path`` with ``BPTEncoder.transform_recording``."""
     import torch
 
+    from bptlearn import BPTEncoder
     from bptlearn.data import iter_windows
-    from bptlearn.nn import BPTModel
 
     torch.set_num_threads(n_threads)
-    model = BPTModel(preset="nano").eval()
-    pooled, n_windows, t_model = [], 0, 0.0
+    opts = dict(n_patches=15, l_freq=0.5, notch=50.0)
+    # the shipped weights; the input scaling is learned on the first batch of windows
+    first = next(iter_windows(path, sfreq=sfreq, batch_size=batch_size, **opts))
+    encoder = BPTEncoder(batch_size=batch_size, device="cpu").fit(first)
     start = time.perf_counter()
-    for batch in iter_windows(path, sfreq=sfreq, batch_size=batch_size, n_patches=15,
-                              l_freq=0.5, notch=50.0):
-        b, c, n = batch.X.shape
-        t0 = time.perf_counter()
-        with torch.inference_mode():
-            x = torch.from_numpy(batch.X).view(b, c, 15, n // 15) / 50.0  # µV -> ~unit scale
-            pooled.append(model(x).mean(dim=(1, 2)).numpy())
-        t_model += time.perf_counter() - t0
-        n_windows += b
-        if log_every and (n_windows // batch_size) % log_every == 0:
-            print(f"  {n_windows} windows, {time.perf_counter() - start:.0f} s, RSS now "
-                  f"{current_rss_mb():.0f} MB", flush=True)
-    total = time.perf_counter() - start
-    return {"windows": n_windows, "seconds": total, "model_seconds": t_model,
-            "embeddings": np.concatenate(pooled).shape}
+    embeddings, onsets = encoder.transform_recording(path, sfreq=sfreq, **opts)
+    return {"windows": len(embeddings), "seconds": time.perf_counter() - start,
+            "embeddings": embeddings.shape, "last_onset_h": float(onsets[-1]) / 3600}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,7 +102,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--path", default=None, help="where to write (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the file afterwards")
-    parser.add_argument("--log-every", type=int, default=0, help="print RSS every N batches")
     parser.add_argument("--default-malloc", action="store_true",
                         help="keep glibc's dynamic mmap threshold (RSS then creeps up)")
     args = parser.parse_args(argv)
@@ -131,15 +120,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {args.hours:g} h x {args.n_chans} ch x {args.sfreq:g} Hz ({args.dtype}, "
           f"{size_gb:.2f} GB) in {time.perf_counter() - t0:.1f} s: {path}")
     try:
-        res = stream(path, args.sfreq, args.batch_size, args.threads, args.log_every)
+        res = stream(path, args.sfreq, args.batch_size, args.threads)
     finally:
         if not args.keep:
             os.remove(path)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     rate = res["windows"] / res["seconds"]
-    print(f"streamed {res['windows']} windows of 90 s (embeddings {res['embeddings']}) in "
-          f"{res['seconds']:.1f} s: {rate:.2f} windows/s, {rate * 90:.0f} s of signal per "
-          f"second ({res['model_seconds'] / res['seconds']:.0%} of the time in the encoder)")
+    print(f"streamed {res['windows']} windows of 90 s (embeddings {res['embeddings']}, last "
+          f"onset {res['last_onset_h']:.2f} h) in {res['seconds']:.1f} s: {rate:.2f} windows/s, "
+          f"{rate * 90:.0f} s of signal per second")
     print(f"peak RSS while streaming: {peak_mb:.0f} MB (target < 2048 MB): "
           f"{'OK' if peak_mb < 2048 else 'OVER'}")
 

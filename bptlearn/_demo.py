@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from .baselines import BandPowerSeizureDetector
 from .data import make_seeg_windows
 from .estimators import BPTEncoder
-from .weights import DEFAULT_WEIGHTS, get_pretrained_cfg
+from .weights import DEFAULT_WEIGHTS
 
 
 def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) -> dict:
@@ -24,18 +24,13 @@ def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) ->
     """
     X, y, _, groups = make_seeg_windows(n_patients=n_patients, n_windows=n_windows,
                                         n_patches=1, random_state=random_state)
-    shipped = get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights
     print(f"bptlearn demo: {len(X)} synthetic SEEG windows of {X.shape[1]} channels x 6 s from "
           f"{n_patients} patients ({int(y.sum())} with a seizure); patient-wise "
           f"{n_patients}-fold cross-validation.")
-    if shipped:
-        print(f"Encoder weights: {DEFAULT_WEIGHTS} (shipped with the package, loaded offline).")
-    else:
-        print(f"NOTE: the shipped checkpoint {DEFAULT_WEIGHTS!r} is not installed; the "
-              "'pretrained' row uses a RANDOMLY INITIALISED nano model.")
+    print(f"Encoder weights: {DEFAULT_WEIGHTS} (shipped with the package, loaded offline).")
     models = {
         "BPTEncoder + logistic regression": make_pipeline(
-            BPTEncoder(weights=DEFAULT_WEIGHTS if shipped else None, random_state=random_state),
+            BPTEncoder(weights=DEFAULT_WEIGHTS, random_state=random_state),
             StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")),
         "random-init encoder + logistic regression": make_pipeline(
             BPTEncoder(weights=None, random_state=random_state),
@@ -64,4 +59,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--patients", type=int, default=4)
     parser.add_argument("--windows", type=int, default=40, help="windows per patient")
     parser.add_argument("--seed", type=int, default=0)
-    parser.set_defaults(func=lambda args: run_demo(args.patients, args.windows, args.seed) and 0)
+    parser.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    run_demo(args.patients, args.windows, args.seed)
+    return 0

@@ -15,8 +15,8 @@ from matplotlib.axes import Axes
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from .data._synthetic import _runs
 from .metrics._common import _check_binary
+from .utils._arrays import _runs
 from .utils._check import _check_option, _check_sfreq, _validate_type
 
 

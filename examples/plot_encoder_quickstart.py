@@ -27,16 +27,10 @@ from sklearn.pipeline import Pipeline
 from bptlearn import BPTEncoder
 from bptlearn.baselines import BandPowerSeizureDetector
 from bptlearn.data import make_seeg_windows
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-# BPTEncoder() loads the shipped weights; fall back to a random init where they are absent
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; BPTEncoder uses a randomly initialised "
-          "nano encoder.")
 n_patients, n_windows = (3, 12) if FAST else (4, 40)
 
 # %%
@@ -44,7 +38,7 @@ n_patients, n_windows = (3, 12) if FAST else (4, 40)
 # --------------
 X, y, _, groups = make_seeg_windows(n_patients=n_patients, n_windows=n_windows, n_patches=1,
                                     random_state=0)
-clf = Pipeline([("bpt", BPTEncoder(weights=WEIGHTS, random_state=0)),
+clf = Pipeline([("bpt", BPTEncoder(random_state=0)),
                 ("clf", LogisticRegression(max_iter=1000))])
 scores = cross_val_score(clf, X, y, groups=groups, cv=GroupKFold(n_splits=n_patients),
                          scoring="balanced_accuracy")

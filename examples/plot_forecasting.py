@@ -30,15 +30,10 @@ from bptlearn.baselines import ARForecaster, RepeatLastForecaster
 from bptlearn.data import make_seeg
 from bptlearn.metrics import mae, rmse
 from bptlearn.viz import plot_forecast
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; BPTForecaster uses a randomly "
-          "initialised nano encoder.")
 
 PATCH = 1500  # samples per 6-s patch at 250 Hz
 if FAST:
@@ -68,7 +63,7 @@ for task, horizon in (("short", 2), ("long", 20)):
     X_train, y_train = cut(horizon, train_recs, strides[task])
     X_test, y_test = cut(horizon, test_recs, strides[task])
     models = {
-        "BPTForecaster": BPTForecaster(horizon=horizon, weights=WEIGHTS, max_epochs=max_epochs,
+        "BPTForecaster": BPTForecaster(horizon=horizon, max_epochs=max_epochs,
                                        device="cpu", random_state=0),
         "Repeat last patch": RepeatLastForecaster(horizon=horizon),
         "AR(10)": ARForecaster(order=10, horizon=horizon),

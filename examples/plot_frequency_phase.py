@@ -29,15 +29,10 @@ from bptlearn import BPTForecaster
 from bptlearn.baselines import RepeatLastForecaster
 from bptlearn.data import make_seeg
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; BPTForecaster uses a randomly "
-          "initialised nano encoder.")
 
 SFREQ, PATCH, HORIZON = 250.0, 1500, 5
 if FAST:
@@ -66,8 +61,8 @@ print(f"{len(X_train)} training and {len(X_test)} test windows of {n_history} pa
 # %%
 # BPTForecaster and the two baselines
 # -----------------------------------
-fc = BPTForecaster(horizon=HORIZON, target="freq_phase", weights=WEIGHTS,
-                   max_epochs=max_epochs, device="cpu", random_state=0).fit(X_train, y_train)
+fc = BPTForecaster(horizon=HORIZON, target="freq_phase", max_epochs=max_epochs, device="cpu",
+                   random_state=0).fit(X_train, y_train)
 last = X_test[..., -PATCH:]
 freq_last = dominant_frequency(last, SFREQ)  # (n, C), resolution 1/6 Hz
 t_future = np.arange(1, HORIZON * PATCH + 1) / SFREQ

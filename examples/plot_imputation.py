@@ -27,15 +27,10 @@ from bptlearn import BPTImputer
 from bptlearn.baselines import InterpolationImputer
 from bptlearn.data import make_seeg, to_windows
 from bptlearn.metrics import mae, mse
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; BPTImputer uses a randomly initialised "
-          "nano encoder.")
 
 n_patients, n_test, duration, max_epochs = (3, 1, 60.0, 3) if FAST else (6, 2, 300.0, 20)
 recordings = make_seeg(n_patients=n_patients, n_chans=8, duration=duration,
@@ -57,7 +52,7 @@ for (w, c), s in np.ndenumerate(starts):
 # %%
 # Fit on complete windows, fill the hidden samples
 # ------------------------------------------------
-imputer = BPTImputer(mask_rate=0.4, weights=WEIGHTS, max_epochs=max_epochs, device="cpu",
+imputer = BPTImputer(mask_rate=0.4, max_epochs=max_epochs, device="cpu",
                      random_state=0).fit(X_train)
 models = {"BPTImputer": imputer,
           "Linear interpolation": InterpolationImputer(kind="linear").fit(X_train),

@@ -34,15 +34,10 @@ from bptlearn.data import make_seeg_windows
 from bptlearn.metrics import f2_scorer
 from bptlearn.model_selection import low_label_curve
 from bptlearn.viz import plot_low_label_curve
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-SHIPPED = get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights
-if not SHIPPED:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed, so there is no pretrained curve; only "
-          "scratch and the baseline are drawn.")
 
 if FAST:
     n_patients, n_windows, fractions, n_repeats, max_epochs = 3, 16, (0.2, 1.0), 1, 5
@@ -63,8 +58,6 @@ models = {
                                                    device="cpu", random_state=0),
     "band power (baseline)": BandPowerSeizureDetector(pooling="max"),
 }
-if not SHIPPED:
-    del models["pretrained"]
 curves = []
 for name, model in models.items():
     curve = low_label_curve(model, X, y, groups, fractions=fractions,

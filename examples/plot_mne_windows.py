@@ -33,15 +33,10 @@ from sklearn.preprocessing import RobustScaler
 from bptlearn import BPTEncoder
 from bptlearn.data import annotations_to_labels, make_seeg, to_windows
 from bptlearn.nn import band_power
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; BPTEncoder uses a randomly initialised "
-          "nano encoder.")
 
 duration, sfreq, n_seizures = (120.0, 500.0, 1) if FAST else (900.0, 1000.0, 3)
 
@@ -61,7 +56,7 @@ y, y_tokens = annotations_to_labels(raw, windows, min_overlap=0.5)
 print(f"{windows.X.shape[0]} windows of {windows.X.shape[1]} channels ({windows.ch_names[:3]}"
       f"...) x {windows.X.shape[2]} samples at {windows.sfreq:g} Hz; {int(y.sum())} labelled "
       "seizure")
-encoder = BPTEncoder(weights=WEIGHTS, pooling="mean", extra_features=(), device="cpu",
+encoder = BPTEncoder(pooling="mean", extra_features=(), device="cpu",
                      random_state=0)
 emb = encoder.fit_transform(windows.X)
 power = band_power(torch.from_numpy(windows.X), 250.0).mean(dim=1).numpy()  # (n, 8)

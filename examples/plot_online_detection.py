@@ -33,15 +33,10 @@ from bptlearn.baselines import BandPowerSeizureDetector
 from bptlearn.data import annotations_to_labels, make_seeg, to_windows
 from bptlearn.metrics import event_metrics, f2_score
 from bptlearn.viz import plot_seizure_timeline
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; BPTSeizureClassifier uses a randomly "
-          "initialised nano encoder.")
 
 PATCH, CONTEXT = 1500, 3  # 6-s patches at 250 Hz; windows of the last 3 patches
 if FAST:
@@ -67,7 +62,7 @@ for rec in recordings:
     w1 = to_windows(raw, n_patches=1)
     X1.append(w1.X)
     y1.append(annotations_to_labels(raw, w1)[0])
-clf = BPTSeizureClassifier(weights=WEIGHTS, max_epochs=max_epochs, device="cpu",
+clf = BPTSeizureClassifier(max_epochs=max_epochs, device="cpu",
                            random_state=0).fit(np.concatenate(X), np.concatenate(y_tok))
 baseline = BandPowerSeizureDetector(pooling="max").fit(np.concatenate(X1), np.concatenate(y1))
 

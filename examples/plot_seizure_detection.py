@@ -38,15 +38,10 @@ from bptlearn.baselines import BandPowerSeizureDetector
 from bptlearn.data import annotations_to_labels, make_seeg, to_windows
 from bptlearn.metrics import event_metrics, f2_score
 from bptlearn.viz import plot_seizure_timeline
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-WEIGHTS = DEFAULT_WEIGHTS if get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights else None
-if WEIGHTS is None:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed; the Brant models below use a randomly "
-          "initialised nano encoder.")
 
 n_patients, duration, n_seizures, max_epochs = (3, 240.0, 1, 5) if FAST else (5, 720.0, 2, 20)
 
@@ -76,10 +71,10 @@ print(f"{len(X)} windows of {X.shape[1]} channels x 6 s from {n_patients} patien
 # :func:`~sklearn.model_selection.cross_val_predict` returns, for every window, the
 # seizure probability given by the model trained without that window's patient.
 models = {
-    "BPTSeizureClassifier": BPTSeizureClassifier(weights=WEIGHTS, max_epochs=max_epochs,
+    "BPTSeizureClassifier": BPTSeizureClassifier(max_epochs=max_epochs,
                                                  device="cpu", random_state=0),
     "BPTEncoder + LogReg": make_pipeline(
-        BPTEncoder(weights=WEIGHTS, device="cpu", random_state=0), StandardScaler(),
+        BPTEncoder(device="cpu", random_state=0), StandardScaler(),
         LogisticRegression(class_weight="balanced", max_iter=2000)),
     "Band power + LogReg (baseline)": BandPowerSeizureDetector(pooling="max"),
 }

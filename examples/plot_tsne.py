@@ -35,14 +35,10 @@ from bptlearn import BPTEncoder
 from bptlearn.data import make_seeg_windows
 from bptlearn.nn import band_power
 from bptlearn.viz import plot_embedding
-from bptlearn.weights import DEFAULT_WEIGHTS, get_pretrained_cfg
 
 FAST = os.environ.get("BPTLEARN_FAST") == "1"
 HERE = Path(sys.argv[0]).resolve().parent  # this script's folder (sphinx-gallery: no __file__)
 FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
-SHIPPED = get_pretrained_cfg(DEFAULT_WEIGHTS).has_weights
-if not SHIPPED:
-    print(f"NOTE: {DEFAULT_WEIGHTS} is not installed, so there is no pretrained panel.")
 
 n_patients, n_windows = (3, 20) if FAST else (4, 80)
 X, y, _, groups = make_seeg_windows(n_patients=n_patients, n_windows=n_windows, n_patches=1,
@@ -54,13 +50,12 @@ labels = np.where(y == 1, "seizure", "normal")
 # --------------------
 features = {
     "BPT, pretrained": BPTEncoder(pooling="mean", extra_features=(),
-                                  device="cpu").fit_transform(X) if SHIPPED else None,
+                                  device="cpu").fit_transform(X),
     "BPT, random init": BPTEncoder(weights=None, pooling="mean", extra_features=(),
                                    device="cpu", random_state=0).fit_transform(X),
     # (n, C, 8) log band powers of each channel, averaged over channels
     "Log band power (baseline)": band_power(torch.from_numpy(X), 250.0).mean(dim=1).numpy(),
 }
-features = {name: emb for name, emb in features.items() if emb is not None}
 knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5))
 results = {}
 for name, emb in features.items():

@@ -5,7 +5,7 @@ NumPy, SciPy and MNE only: nothing here imports torch or scikit-learn.
 
 from ._labels import SEIZURE_REGEX, annotations_to_labels
 from ._preprocess import VOLTAGE_TYPES
-from ._readers import RECORDING_EXTENSIONS, read_bids, read_recording
+from ._readers import RECORDING_EXTENSIONS, read_bids, read_manifest, read_recording
 from ._reference import (
     REFERENCE_METHODS,
     parse_contact,
@@ -33,6 +33,7 @@ __all__ = [
     "make_seeg_windows",
     "parse_contact",
     "read_bids",
+    "read_manifest",
     "read_recording",
     "reference_matrix",
     "rereference",

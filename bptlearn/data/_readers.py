@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,11 +109,13 @@ def read_recording(path: str | os.PathLike, sfreq: float | None = None, *,
     --------
     >>> import numpy as np, os, tempfile
     >>> from bptlearn.data import read_recording
-    >>> path = os.path.join(tempfile.mkdtemp(), "rec.npy")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(folder.name, "rec.npy")
     >>> np.save(path, np.zeros((3, 2500), dtype=np.float32))
     >>> raw = read_recording(path, sfreq=250.0, subject="P07")
     >>> raw.get_channel_types(), raw.info["subject_info"]["his_id"]
     (['seeg', 'seeg', 'seeg'], 'P07')
+    >>> folder.cleanup()
     """
     import mne
 
@@ -191,6 +194,18 @@ def read_bids(root: str | os.PathLike, subject: str, session: str | None = None,
     ------
     ImportError
         When mne-bids is not installed (``pip install bptlearn[bids]``).
+
+    Examples
+    --------
+    Needs mne-bids and a BIDS dataset on disk (here ``sub-01/ieeg/`` under ``bids_root``),
+    so this example is not run when the docs are tested:
+
+    >>> from bptlearn.data import read_bids, to_windows
+    >>> raw = read_bids(bids_root, subject="01", task="rest")  # doctest: +SKIP
+    >>> raw.info["subject_info"]["his_id"]  # doctest: +SKIP
+    '01'
+    >>> to_windows(raw, n_patches=15).groups[:2].tolist()  # doctest: +SKIP
+    ['01', '01']
     """
     try:
         import mne_bids
@@ -210,3 +225,39 @@ def read_bids(root: str | os.PathLike, subject: str, session: str | None = None,
         raw.load_data()
     _set_subject(raw, subject)
     return raw
+
+
+def read_manifest(path: str | os.PathLike, sfreq: float | None = None
+                  ) -> list[tuple[Path, float | None, str | None]]:
+    """Rows of a manifest CSV of recordings: ``(path, sfreq, subject)`` each.
+
+    The CSV has a ``path`` column (relative paths are taken from the manifest's folder)
+    and optionally ``sfreq`` (Hz, for ``.npy`` files) and ``subject`` columns; an empty
+    cell takes ``sfreq`` (the argument) or ``None``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from bptlearn.data import read_manifest
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     csv = pathlib.Path(tmp) / "recordings.csv"
+    ...     _ = csv.write_text("path,sfreq,subject\\na.npy,1000,P01\\nb.fif,,P02\\n")
+    ...     [(p.name, s, subj) for p, s, subj in read_manifest(csv)]
+    [('a.npy', 1000.0, 'P01'), ('b.fif', None, 'P02')]
+    """
+    path = Path(path)
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "path" not in rows[0]:
+        raise ValueError(
+            f"Manifest {str(path)!r} must be a CSV file with a 'path' column (optional: "
+            f"'sfreq', 'subject'); it has columns {list(rows[0]) if rows else 'none (empty)'}.")
+    out = []
+    for row in rows:
+        p = Path(row["path"])
+        rate = row.get("sfreq") or None
+        out.append((p if p.is_absolute() else path.parent / p,
+                    _check_sfreq(float(rate)) if rate is not None else sfreq,
+                    row.get("subject") or None))
+    return out
+

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..utils._arrays import _runs
 from ..utils._check import _check_sfreq, _validate_type
 
 _SHAFTS = ("LA", "RHH", "LHH", "RA", "LOF", "RIN", "LCI", "RTP", "LPO", "RAC", "LFG", "RPH")
@@ -105,12 +106,6 @@ class SEEGRecording:
             onset=np.asarray(onsets, float)[order], duration=np.asarray(durations, float)[order],
             description=["seizure"] * len(onsets), ch_names=[ch_lists[i] for i in order]))
         return raw
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and stop indices of the runs of ``True`` in a 1-D boolean array."""
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
 def _shaft_names(rng: np.random.Generator, n_chans: int) -> tuple[list[str], np.ndarray]:

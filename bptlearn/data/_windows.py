@@ -51,6 +51,16 @@ class Windows:
         patient-wise cross-validation; ``None`` when the input does not name a subject.
     epochs : ndarray of shape (n_windows,) or None
         Index of the epoch each window comes from, for Epochs and 3-D array input.
+
+    Examples
+    --------
+    >>> from bptlearn.data import make_seeg, to_windows
+    >>> raw = make_seeg(n_patients=1, n_chans=4, duration=60.0, random_state=0)[0].to_raw()
+    >>> w = to_windows(raw, n_patches=2)  # a Windows
+    >>> len(w), w.X.shape, w.duration
+    (5, (5, 4, 3000), 12.0)
+    >>> w.ch_names[:2], w.onsets[:3].tolist(), w.groups[:2].tolist()
+    (['LOF1', 'LOF2'], [0.0, 12.0, 24.0], ['P01', 'P01'])
     """
 
     X: np.ndarray

@@ -245,13 +245,22 @@ class _BPTBase(BaseEstimator):
                              f"was fitted on windows of {self.n_patches_in_}. {why}")
         return signals
 
-    def _fitted_input_attrs(self, signals: Signals, n_patches: int) -> dict:
-        """The ``*_in_`` attributes ``fit`` records (set only once every check has passed)."""
-        attrs = {"n_chans_in_": None if signals.ragged else signals.n_chans,
-                 "sfreq_in_": signals.sfreq, "n_patches_in_": n_patches}
+    def _input_state(self, signals: Signals, model: BPTModel, n_patches: int) -> dict:
+        """What ``fit`` learns about its input (``*_in_``, the scaling): computed, not set."""
+        scaling, center, scale = self._fit_scaling(signals, model)
+        state = {"n_chans_in_": None if signals.ragged else signals.n_chans,
+                 "sfreq_in_": signals.sfreq, "n_patches_in_": n_patches,
+                 "scaling_": scaling, "center_": center, "scale_": scale}
         if signals.ch_names is not None:
-            attrs["ch_names_in_"] = np.asarray(signals.ch_names, dtype=object)
-        return attrs
+            state["ch_names_in_"] = np.asarray(signals.ch_names, dtype=object)
+        return state
+
+    def _set_fitted(self, state: dict) -> None:
+        """Record fitted attributes once every check has passed; a refit on input without
+        channel names forgets the old ``ch_names_in_``."""
+        if "ch_names_in_" not in state:
+            vars(self).pop("ch_names_in_", None)
+        vars(self).update(state)
 
     def __getstate__(self) -> dict:
         # Torch modules travel on the CPU so that a pickle made on a GPU loads anywhere.

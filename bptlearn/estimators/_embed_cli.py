@@ -16,7 +16,6 @@ Finished recordings are skipped when the command runs again (``--no-resume`` red
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import os
 from pathlib import Path
@@ -24,8 +23,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..data import RECORDING_EXTENSIONS, iter_windows
-from ..utils._check import _check_option, _check_sfreq, _validate_type
+from ..data import RECORDING_EXTENSIONS, iter_windows, read_manifest
+from ..utils._check import _check_option, _validate_type
 from ..weights import DEFAULT_WEIGHTS, atomic_write
 from ._encoder import BPTEncoder
 
@@ -49,23 +48,6 @@ def _stem(path: Path) -> str:
 
 def _is_recording(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(RECORDING_EXTENSIONS)
-
-
-def _manifest(path: Path, sfreq: float | None) -> list[tuple[Path, float | None, str | None]]:
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or "path" not in rows[0]:
-        raise ValueError(
-            f"Manifest {str(path)!r} must be a CSV file with a 'path' column (optional: "
-            f"'sfreq', 'subject'); it has columns {list(rows[0]) if rows else 'none (empty)'}.")
-    out = []
-    for row in rows:
-        p = Path(row["path"])
-        rate = row.get("sfreq") or None
-        out.append((p if p.is_absolute() else path.parent / p,
-                    _check_sfreq(float(rate)) if rate is not None else sfreq,
-                    row.get("subject") or None))
-    return out
 
 
 def list_recordings(sources: Any, out_dir: str | os.PathLike, sfreq: float | None = None
@@ -92,7 +74,7 @@ def list_recordings(sources: Any, out_dir: str | os.PathLike, sfreq: float | Non
                       for f in files]
         elif p.suffix.lower() == ".csv" and p.is_file():
             found += [_Recording(f, s, subj, out_dir / _stem(f)) for f, s, subj in
-                      _manifest(p, sfreq)]
+                      read_manifest(p, sfreq)]
         elif _is_recording(p):
             found.append(_Recording(p, sfreq, None, out_dir / _stem(p)))
         else:
@@ -177,10 +159,7 @@ def _refit(enc: BPTEncoder, windows: Any) -> None:
     ``fit`` would read and hash the weight file again for every recording)."""
     signals = enc._signals(windows)
     n_patches = enc._n_patches(signals, enc.model_.config)
-    scaling, center, scale = enc._fit_scaling(signals, enc.model_)
-    for key, value in enc._fitted_input_attrs(signals, n_patches).items():
-        setattr(enc, key, value)
-    enc.scaling_, enc.center_, enc.scale_ = scaling, center, scale
+    enc._set_fitted(enc._input_state(signals, enc.model_, n_patches))
 
 
 def embed_recordings(sources: Any, out_dir: str | os.PathLike, *, weights: Any = DEFAULT_WEIGHTS,
@@ -246,13 +225,15 @@ def embed_recordings(sources: Any, out_dir: str | os.PathLike, *, weights: Any =
     --------
     >>> import numpy as np, os, tempfile
     >>> from bptlearn.estimators._embed_cli import embed_recordings
-    >>> folder = tempfile.mkdtemp()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = tmp.name
     >>> np.save(os.path.join(folder, "p01.npy"), np.random.default_rng(0).normal(
     ...     size=(3, 250 * 30)).astype(np.float32))
     >>> report = embed_recordings(folder, os.path.join(folder, "out"), weights=None, sfreq=250.0,
     ...                           n_patches=1, device="cpu", progress=False)
     >>> np.load(report["written"][0]).shape
     (5, 274)
+    >>> tmp.cleanup()
     """
     from tqdm.auto import tqdm
 

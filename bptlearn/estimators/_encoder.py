@@ -184,15 +184,12 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         model = self._load_model()
         n_patches = self._n_patches(signals, model.config)
         self._check_contract(signals, model, X)
-        scaling, center, scale = self._fit_scaling(signals, model)
+        state = self._input_state(signals, model, n_patches)
         model = model.to(device)
         if self.precision == "int8":
             model = quantize_int8(model)
-        for key, value in self._fitted_input_attrs(signals, n_patches).items():
-            setattr(self, key, value)
-        self.model_, self.device_ = model, device
-        self.scaling_, self.center_, self.scale_ = scaling, center, scale
-        self.embedding_dim_ = model.config.d_model
+        self._set_fitted({**state, "model_": model, "device_": device,
+                          "embedding_dim_": model.config.d_model})
         return self
 
     def transform(self, X: Any) -> np.ndarray:

@@ -106,12 +106,9 @@ class _BPTNet(_BPTBase):
             raise ValueError(f"groups has {len(groups)} entries but X has {signals.n_windows} "
                              "windows; pass one patient id per window.")
         self._check_contract(signals, model, X)
-        scaling, center, scale = self._fit_scaling(signals, model)
+        state = self._input_state(signals, model, n_patches)
         # every check has passed: record the fitted state
-        for key, value in {**self._fitted_input_attrs(signals, n_patches), **fitted}.items():
-            setattr(self, key, value)
-        self.device_, self.scaling_, self.center_, self.scale_ = device, scaling, center, scale
-        self.encoder_ = model.to(device)
+        self._set_fitted({**state, **fitted, "device_": device, "encoder_": model.to(device)})
         self.net_ = self._train(signals, targets, groups)
         if self.finetune != "probe":
             self.encoder_ = self.net_.module_.encoder

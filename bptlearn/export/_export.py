@@ -179,10 +179,12 @@ def export_onnx(estimator: Any, path: str | os.PathLike, *, n_chans: int | None 
     >>> X, *_ = make_seeg_windows(n_patients=1, n_windows=2, n_chans=4, n_patches=1,
     ...                           random_state=0)
     >>> enc = BPTEncoder(weights=None, extra_features=(), device="cpu", random_state=0).fit(X)
-    >>> path = export_onnx(enc, os.path.join(tempfile.mkdtemp(), "encoder.onnx"))
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = export_onnx(enc, os.path.join(folder.name, "encoder.onnx"))
     >>> session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     >>> session.run(None, {"patches": X.reshape(2, 4, 1, 1500)})[0].shape
     (2, 256)
+    >>> folder.cleanup()
     """
     try:
         import onnx  # noqa: F401
@@ -242,9 +244,11 @@ def export_torchscript(estimator: Any, path: str | os.PathLike, *,
     >>> X, *_ = make_seeg_windows(n_patients=1, n_windows=2, n_chans=4, n_patches=1,
     ...                           random_state=0)
     >>> enc = BPTEncoder(weights=None, device="cpu", random_state=0).fit(X)
-    >>> path = export_torchscript(enc, os.path.join(tempfile.mkdtemp(), "encoder.pt"))
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = export_torchscript(enc, os.path.join(folder.name, "encoder.pt"))
     >>> torch.jit.load(path)(torch.from_numpy(X).reshape(2, 4, 1, 1500)).shape
     torch.Size([2, 274])
+    >>> folder.cleanup()
     """
     path = _check_path(path)
     module = _cpu_module(estimator)

@@ -26,6 +26,19 @@ class InputScaling(nn.Module):
     z-scored over its (L, P) samples (population std; a zero std counts as 1);
     ``None``: identity. ``forward`` returns the scaled patches and the ``(center,
     scale)`` that undo it, shaped to broadcast against (B, C, L, P).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from bptlearn.export import InputScaling
+    >>> scaling = InputScaling("channel", center=np.array([1.0, -1.0]),
+    ...                        scale=np.array([2.0, 4.0]))
+    >>> x = torch.full((1, 2, 1, 3), 3.0)  # (B, C, L, P), every sample 3 uV
+    >>> scaled, center, scale = scaling(x)
+    >>> scaled[0, :, 0, 0].tolist(), tuple(center.shape)
+    ([1.0, 1.0], (1, 2, 1, 1))
+    >>> bool(torch.equal(scaled * scale + center, x))  # (center, scale) undo it
+    True
     """
 
     def __init__(self, scaling: str | None, center: np.ndarray, scale: np.ndarray) -> None:
@@ -54,6 +67,21 @@ class InferenceModule(nn.Module):
     encoder's features; ``unscale=True`` maps a forecast back to µV; ``freq_scale``
     (forecaster ``target='freq_phase'``) turns the head's (frequency, phase pair) into
     one tensor (B, C, 1 + T): frequency in Hz, then the phase in radians.
+
+    Examples
+    --------
+    An encoder's features (mean pooling, no head), built by hand from a small model:
+
+    >>> import numpy as np, torch
+    >>> from bptlearn.export import InferenceModule, InputScaling
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.nn.readout import Readout
+    >>> model = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                  n_temporal_layers=1, n_spatial_layers=1)
+    >>> scaling = InputScaling("window", center=np.zeros(1), scale=np.ones(1))
+    >>> module = InferenceModule(scaling, model, "spatial", Readout("mean")).eval()
+    >>> module(torch.randn(2, 3, 1, 1500)).shape  # (B, d_model)
+    torch.Size([2, 32])
     """
 
     def __init__(self, scaling: InputScaling, model: BPTModel, layer: str,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import fbeta_score
 
-from ..data._synthetic import _runs  # the one run finder of the package
+from ..utils._arrays import _runs
 from ._common import _check_binary, _check_pair, _check_positive
 
 

@@ -21,6 +21,16 @@ class SeizureHead(nn.Module):
 
     Applied to every token (B, C, L, d) as in the paper, or to pooled window features
     (B, F). Submodule names follow braindecode's ``final_layer.mlp.{0,2,4}``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import SeizureHead
+    >>> head = SeizureHead(in_features=32, n_outputs=2)
+    >>> [layer.out_features for layer in head.mlp if isinstance(layer, torch.nn.Linear)]
+    [16, 8, 2]
+    >>> head(torch.randn(4, 3, 2, 32)).shape  # one score pair per token (B, C, L, 2)
+    torch.Size([4, 3, 2, 2])
     """
 
     def __init__(self, in_features: int, n_outputs: int = 2) -> None:
@@ -34,7 +44,16 @@ class SeizureHead(nn.Module):
 
 
 class ForecastHead(nn.Module):
-    """Mean-pool each channel's tokens, then Linear(d -> horizon * patch_len)."""
+    """Mean-pool each channel's tokens, then Linear(d -> horizon * patch_len).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import ForecastHead
+    >>> head = ForecastHead(d_model=32, n_out=2 * 1500)  # two patches ahead
+    >>> head(torch.randn(4, 3, 5, 32)).shape  # (B, C, horizon * patch_len)
+    torch.Size([4, 3, 3000])
+    """
 
     def __init__(self, d_model: int, n_out: int, dropout: float = 0.1) -> None:
         super().__init__()
@@ -50,6 +69,15 @@ class FreqPhaseHead(nn.Module):
 
     The phase is predicted as a (cos, sin) pair so that it has no wrap-around; the
     frequency in whatever units the training targets use.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import FreqPhaseHead
+    >>> head = FreqPhaseHead(d_model=32, n_times=1500)
+    >>> freq, pair = head(torch.randn(4, 3, 5, 32))
+    >>> freq.shape, pair.shape  # (B, C) and (B, C, 2, n_times)
+    (torch.Size([4, 3]), torch.Size([4, 3, 2, 1500]))
     """
 
     def __init__(self, d_model: int, n_times: int, dropout: float = 0.1) -> None:
@@ -72,6 +100,18 @@ class ImputationHead(nn.Module):
     neighbouring channels (SEEG contacts are listed along their shafts, so neighbours in
     the channel order are neighbours in the brain). Both start at zero, so an untrained
     head returns the interpolation; only hidden samples change.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import ImputationHead
+    >>> head = ImputationHead(d_model=32, patch_len=1500)
+    >>> h, x = torch.randn(1, 3, 2, 32), torch.randn(1, 3, 2, 1500)
+    >>> mask = torch.zeros_like(x)
+    >>> mask[0, 1, 0] = 1.0  # channel 1, patch 0 is hidden
+    >>> out = head(h, x, mask)
+    >>> out.shape, bool(torch.equal(out, x))  # untrained: the interpolation unchanged
+    (torch.Size([1, 3, 2, 1500]), True)
     """
 
     def __init__(self, d_model: int, patch_len: int, width: int = 16, kernel_size: int = 9) -> None:
@@ -96,7 +136,21 @@ class ImputationHead(nn.Module):
 
 
 class ImputationModel(nn.Module):
-    """Encoder + :class:`ImputationHead` on packed input (B, C, L, 2P): samples, then mask."""
+    """Encoder + :class:`ImputationHead` on packed input (B, C, L, 2P): samples, then mask.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.nn.heads import ImputationHead, ImputationModel
+    >>> encoder = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                    n_temporal_layers=1, n_spatial_layers=1)
+    >>> model = ImputationModel(encoder, ImputationHead(32, patch_len=1500)).eval()
+    >>> x, mask = torch.randn(2, 3, 2, 1500), torch.zeros(2, 3, 2, 1500)
+    >>> packed = torch.cat([x, mask], dim=-1)  # (B, C, L, 2P)
+    >>> model(packed).shape  # (B, C, L, P)
+    torch.Size([2, 3, 2, 1500])
+    """
 
     def __init__(self, encoder: BPTModel, head: ImputationHead, layer: str = "spatial") -> None:
         super().__init__()
@@ -111,7 +165,19 @@ class ImputationModel(nn.Module):
 
 
 class Standardize(nn.Module):
-    """Fixed affine map ``(h - mean) / scale`` over the last axis (buffers, not trained)."""
+    """Fixed affine map ``(h - mean) / scale`` over the last axis (buffers, not trained).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import Standardize
+    >>> std = Standardize(mean=torch.tensor([1.0, 2.0]), scale=torch.tensor([2.0, 4.0]))
+    >>> std(torch.tensor([[3.0, 6.0], [1.0, 2.0]]))
+    tensor([[1., 1.],
+            [0., 0.]])
+    >>> sorted(name for name, _ in std.named_buffers()), len(list(std.parameters()))
+    (['mean', 'scale'], 0)
+    """
 
     def __init__(self, mean: Tensor, scale: Tensor) -> None:
         super().__init__()
@@ -131,6 +197,20 @@ class TaskModel(nn.Module):
     without it the head gets the tokens (B, C, L, d). Parameter names start with
     ``encoder.`` and ``head.``, so that skorch's ``Freezer('encoder.*')`` and
     ``optimizer__param_groups`` address them.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.nn.heads import SeizureHead, TaskModel
+    >>> from bptlearn.nn.readout import Readout
+    >>> encoder = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                    n_temporal_layers=1, n_spatial_layers=1)
+    >>> model = TaskModel(encoder, SeizureHead(32), readout=Readout("mean")).eval()
+    >>> model(torch.randn(2, 3, 1, 1500)).shape  # one score pair per window
+    torch.Size([2, 2])
+    >>> sorted({name.split(".")[0] for name, _ in model.named_parameters()})
+    ['encoder', 'head']
     """
 
     def __init__(self, encoder: BPTModel | None, head: nn.Module, layer: str = "spatial",
@@ -153,5 +233,14 @@ class TaskModel(nn.Module):
 
 
 def phase_from_pair(pair: Tensor) -> Tensor:
-    """Angle in radians of a (..., 2, T) (cos, sin) pair: (..., T)."""
+    """Angle in radians of a (..., 2, T) (cos, sin) pair: (..., T).
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> from bptlearn.nn.heads import phase_from_pair
+    >>> t = torch.tensor([0.0, math.pi / 2, -math.pi / 2])
+    >>> phase_from_pair(torch.stack([torch.cos(t), torch.sin(t)]))  # (2, T) -> (T,)
+    tensor([ 0.0000,  1.5708, -1.5708])
+    """
     return torch.atan2(pair[..., 1, :], pair[..., 0, :])

@@ -179,6 +179,14 @@ def flops_per_token(config: BPTConfig, n_chans: int, n_patches: int) -> float:
 
     Counts each multiply-add as 2 FLOPs: every linear layer and the two attention
     matmuls (temporal attention spans ``n_patches`` tokens, spatial spans ``n_chans``).
+
+    Examples
+    --------
+    >>> from bptlearn.nn import BPTConfig, flops_per_token
+    >>> round(flops_per_token(BPTConfig.preset("nano"), n_chans=16, n_patches=15) / 1e6, 2)
+    1.99
+    >>> round(flops_per_token(BPTConfig.preset("large"), n_chans=16, n_patches=15) / 1e9, 2)
+    1.01
     """
     d, ff, P = config.d_model, config.dim_feedforward, config.patch_len
     per_layer = 2 * (4 * d * d + 2 * d * ff)

@@ -25,6 +25,21 @@ def autocast(precision: str, device: torch.device | str) -> AbstractContextManag
     ``'fp32'`` changes nothing; ``'bf16'`` and ``'fp16'`` use :func:`torch.autocast`
     (matrix products in half precision, reductions and band power in float32);
     ``'int8'`` runs the model as given (quantise it first with :func:`quantize_int8`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import BPTModel, autocast
+    >>> model = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                  n_temporal_layers=1, n_spatial_layers=1).eval()
+    >>> x = torch.randn(1, 2, 1, 1500)
+    >>> with torch.no_grad(), autocast("bf16", "cpu"):
+    ...     h = model(x)
+    >>> h.shape, h.dtype
+    (torch.Size([1, 2, 1, 32]), torch.bfloat16)
+    >>> with torch.no_grad(), autocast("fp32", "cpu"):
+    ...     model(x).dtype
+    torch.float32
     """
     _check_option("precision", precision, PRECISIONS)
     device_type = torch.device(device).type
@@ -39,6 +54,19 @@ def quantize_int8(model: nn.Module) -> nn.Module:
 
     Weights are stored in int8 and activations quantised on the fly per batch; the
     original model is left untouched.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import BPTModel, quantize_int8
+    >>> model = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                  n_temporal_layers=1, n_spatial_layers=1).eval()
+    >>> qmodel = quantize_int8(model)
+    >>> qmodel.rec_head.weight().dtype, model.rec_head.weight.dtype
+    (torch.qint8, torch.float32)
+    >>> with torch.no_grad():
+    ...     qmodel(torch.randn(1, 2, 1, 1500)).shape
+    torch.Size([1, 2, 1, 32])
     """
     if any(p.device.type != "cpu" for p in model.parameters()):
         raise ValueError(

@@ -19,6 +19,16 @@ def pool(h: Tensor, pooling: str) -> Tensor:
     deviation over channels and patches, F = 2k. ``'channel'``: each channel's mean over
     patches, channel-major, F = C*k. ``'token'``: every token, (channel, patch, feature)
     order, F = C*L*k.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.readout import pool
+    >>> h = torch.arange(24.0).reshape(1, 2, 3, 4)  # (B, C, L, k)
+    >>> pool(h, "mean")
+    tensor([[10., 11., 12., 13.]])
+    >>> [tuple(pool(h, p).shape) for p in ("mean+std", "channel", "token")]
+    [(1, 8), (1, 8), (1, 24)]
     """
     _check_option("pooling", pooling, POOLINGS)
     if pooling == "mean":
@@ -38,6 +48,17 @@ def token_extras(x: Tensor, names: tuple[str, ...], band_sfreq: float,
     ``'log_amplitude'``: natural log of the patch's standard deviation (1 feature);
     ``'band_power'``: Brant's 8 log band powers (the numbers its embedding mixes), or
     ``power`` when already computed.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.readout import token_extras
+    >>> x = 10 * torch.randn(2, 3, 4, 1500, generator=torch.Generator().manual_seed(0))
+    >>> extras = token_extras(x, ("log_amplitude", "band_power"), band_sfreq=250.0)
+    >>> extras.shape  # 1 log amplitude + 8 band powers per token
+    torch.Size([2, 3, 4, 9])
+    >>> round(float(extras[..., 0].mean()), 1)  # log(10)
+    2.3
     """
     parts = []
     for name in names:
@@ -55,6 +76,17 @@ class Readout(nn.Module):
     With a ``pooling`` the tokens and the extras are pooled alike and concatenated,
     (B, F); with ``pooling=None`` every token keeps its own row of features,
     (B, C, L, d + k). Has no parameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.readout import Readout
+    >>> h, x = torch.randn(2, 3, 4, 32), torch.randn(2, 3, 4, 1500)  # tokens, patches
+    >>> readout = Readout("mean", extra_features=("log_amplitude",))
+    >>> readout(h, x).shape, readout.n_features(32)
+    (torch.Size([2, 33]), 33)
+    >>> Readout(None)(h, x).shape  # every token keeps its row
+    torch.Size([2, 3, 4, 32])
     """
 
     def __init__(self, pooling: str | None, extra_features: tuple[str, ...] = (),

@@ -73,6 +73,17 @@ class PretrainConfig:
         CPU threads for torch during the run (restored afterwards).
     save_dtype : {'float32', 'float16', 'bfloat16'}, default='float32'
         Storage dtype of the final ``model.safetensors`` (loading casts back to float32).
+
+    Examples
+    --------
+    >>> from bptlearn.pretraining import PretrainConfig
+    >>> cfg = PretrainConfig(steps=10, batch_size=2, objective="official")
+    >>> cfg.preset, cfg.lr_max, cfg.to_dict()["betas"]
+    ('nano', 1e-05, [0.9, 0.99])
+    >>> PretrainConfig(batch_size=0)
+    Traceback (most recent call last):
+        ...
+    ValueError: batch_size must be a positive int, got 0 instead.
     """
 
     preset: str = "nano"

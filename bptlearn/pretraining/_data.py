@@ -9,7 +9,6 @@ run resumed from ``(epoch, batch)`` sees exactly the batches it would have seen.
 
 from __future__ import annotations
 
-import csv
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +23,7 @@ from ..data import (
     RECORDING_EXTENSIONS,
     VOLTAGE_TYPES,
     make_seeg,
+    read_manifest,
     read_recording,
     robust_channel_stats,
 )
@@ -36,7 +36,19 @@ _MAX_STATS_SAMPLES = 1 << 21  # robust stats from at most ~2 M evenly spaced sam
 
 @dataclass
 class Recording:
-    """One continuous recording at the model's rate, with its channel scaling."""
+    """One continuous recording at the model's rate, with its channel scaling.
+
+    Examples
+    --------
+    Usually made by :func:`make_recording` or :func:`load_recordings`; by hand:
+
+    >>> import numpy as np
+    >>> from bptlearn.pretraining import Recording
+    >>> rec = Recording(np.zeros((3, 2500), np.float32), center=np.zeros(3, np.float32),
+    ...                 scale=np.ones(3, np.float32), name="P01")
+    >>> rec.n_chans, rec.n_times
+    (3, 2500)
+    """
 
     data: np.ndarray  # (n_chans, n_times), any float dtype, possibly a memmap
     center: np.ndarray  # (n_chans,)
@@ -61,7 +73,19 @@ def _to_rate(data: np.ndarray, sfreq: float, target: float) -> np.ndarray:
 
 
 def make_recording(data: Any, sfreq: float, name: str, target_sfreq: float = 250.0) -> Recording:
-    """Check a (n_chans, n_times) array, bring it to ``target_sfreq`` and measure its scale."""
+    """Check a (n_chans, n_times) array, bring it to ``target_sfreq`` and measure its scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.pretraining import make_recording
+    >>> data = np.random.default_rng(0).normal(0.0, 20.0, size=(2, 2000))  # 8 s at 250 Hz
+    >>> rec = make_recording(data, sfreq=250.0, name="P01")
+    >>> rec.n_chans, rec.n_times, rec.scale.round(-1).tolist()  # scale ~ the std, 20 uV
+    (2, 2000, [20.0, 20.0])
+    >>> make_recording(data, sfreq=1000.0, name="P01").n_times  # resampled to 250 Hz
+    500
+    """
     sfreq = _check_sfreq(sfreq)
     if not isinstance(data, np.memmap):
         data = np.asarray(data)
@@ -103,24 +127,6 @@ def _read_file(path: Path, sfreq: float | None) -> tuple[Any, float]:
     return raw.get_data(units="uV"), float(raw.info["sfreq"])
 
 
-def _manifest(path: Path, sfreq: float | None) -> list[tuple[Path, float | None]]:
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or "path" not in rows[0]:
-        raise ValueError(
-            f"Manifest {str(path)!r} must be a CSV file with a 'path' column (and optionally "
-            "'sfreq'); it has columns "
-            f"{list(rows[0]) if rows else 'none (it is empty)'}."
-        )
-    out = []
-    for row in rows:
-        p = Path(row["path"])
-        p = p if p.is_absolute() else path.parent / p
-        rate = row.get("sfreq") or None
-        out.append((p, float(rate) if rate is not None else sfreq))
-    return out
-
-
 def load_recordings(data: Any = None, *, sfreq: float | None = None, synthetic: int = 0,
                     synthetic_duration: float = 600.0, seed: int = 0,
                     min_times: int = 1) -> list[Recording]:
@@ -143,6 +149,20 @@ def load_recordings(data: Any = None, *, sfreq: float | None = None, synthetic: 
         Seed of the simulation.
     min_times : int, default=1
         Recordings shorter than this many samples (at 250 Hz) are skipped with a warning.
+
+    Examples
+    --------
+    A folder holding one ``.npy`` recording at 500 Hz, plus one simulated patient:
+
+    >>> import numpy as np, os, tempfile
+    >>> from bptlearn.pretraining import load_recordings
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> data = np.random.default_rng(0).normal(0.0, 50.0, size=(4, 10000))
+    >>> np.save(os.path.join(folder.name, "p01.npy"), data.astype(np.float32))
+    >>> recs = load_recordings(folder.name, sfreq=500.0, synthetic=1, synthetic_duration=60.0)
+    >>> [(rec.name, rec.n_chans, rec.n_times) for rec in recs]
+    [('p01.npy', 4, 5000), ('synthetic-P01', 15, 15000)]
+    >>> folder.cleanup()
     """
     sources: list[tuple[Any, float | None, str]] = []
     items = data if isinstance(data, (list, tuple)) else ([] if data is None else [data])
@@ -159,7 +179,7 @@ def load_recordings(data: Any = None, *, sfreq: float | None = None, synthetic: 
                 )
             sources.extend((f, sfreq, f.name) for f in files)
         elif p.suffix.lower() == ".csv":
-            sources.extend((f, s, f.name) for f, s in _manifest(p, sfreq))
+            sources.extend((f, s, f.name) for f, s, _ in read_manifest(p, sfreq))
         elif p.is_file():
             sources.append((p, sfreq, p.name))
         else:
@@ -199,6 +219,21 @@ def plan_epoch(recordings: list[Recording], window: int, batch_size: int, seed: 
     Each recording is cut into back-to-back windows from an offset drawn per epoch; windows
     are grouped by channel count, shuffled, chunked into batches, and the batches shuffled.
     Ranks take every ``world_size``-th batch, all the same number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.pretraining import make_recording, plan_epoch
+    >>> rng = np.random.default_rng(0)
+    >>> recs = [make_recording(rng.normal(size=(4, 7500)), 250.0, "a"),
+    ...         make_recording(rng.normal(size=(6, 7500)), 250.0, "b")]
+    >>> batches = plan_epoch(recs, window=1500, batch_size=2, seed=0, epoch=0)
+    >>> len(batches), batches[0]  # (recording index, start sample) pairs
+    (4, [(0, 1275), (0, 2775)])
+    >>> all(len({recs[i].n_chans for i, _ in batch}) == 1 for batch in batches)
+    True
+    >>> len(plan_epoch(recs, 1500, 2, seed=0, epoch=0, rank=1, world_size=2))
+    2
     """
     rng = np.random.default_rng([seed, epoch])
     buckets: dict[int, list[tuple[int, int]]] = {}
@@ -219,7 +254,18 @@ def plan_epoch(recordings: list[Recording], window: int, batch_size: int, seed: 
 
 def collate(recordings: list[Recording], batch: list[tuple[int, int]], n_patches: int,
             patch_len: int) -> torch.Tensor:
-    """Scaled float32 windows (B, C, L, P) of one batch."""
+    """Scaled float32 windows (B, C, L, P) of one batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.pretraining import collate, make_recording
+    >>> data = np.random.default_rng(0).normal(0.0, 20.0, size=(4, 7500))
+    >>> recs = [make_recording(data, sfreq=250.0, name="P01")]
+    >>> x = collate(recs, [(0, 0), (0, 3000)], n_patches=2, patch_len=1500)
+    >>> x.shape, x.dtype, round(float(x.std()), 1)  # scaled to unit spread
+    (torch.Size([2, 4, 2, 1500]), torch.float32, 1.0)
+    """
     window = n_patches * patch_len
     out = np.empty((len(batch), recordings[batch[0][0]].n_chans, window), dtype=np.float32)
     for b, (i, start) in enumerate(batch):

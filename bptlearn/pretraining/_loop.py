@@ -164,12 +164,14 @@ def pretrain(data: Any = None, out_dir: str | os.PathLike = "bptlearn-pretrain",
     --------
     >>> import tempfile
     >>> from bptlearn.pretraining import pretrain
-    >>> model = pretrain(out_dir=tempfile.mkdtemp(), synthetic=2, synthetic_duration=60.0,
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> model = pretrain(out_dir=folder.name, synthetic=2, synthetic_duration=60.0,
     ...                  n_patches=2, batch_size=2, steps=2, progress=False,
     ...                  model_overrides=dict(d_model=16, nhead=2, dim_feedforward=32,
     ...                                       n_temporal_layers=1, n_spatial_layers=1))
     >>> model.config.d_model
     16
+    >>> folder.cleanup()
     """
     unknown = set(options) - {f.name for f in fields(PretrainConfig)}
     if unknown:

@@ -91,7 +91,16 @@ OBJECTIVES: dict[str, Objective] = {
 
 
 def get_objective(objective: str | Objective | dict[str, Any]) -> Objective:
-    """An :class:`Objective` from a name of :data:`OBJECTIVES`, a dict of fields, or itself."""
+    """An :class:`Objective` from a name of :data:`OBJECTIVES`, a dict of fields, or itself.
+
+    Examples
+    --------
+    >>> from bptlearn.pretraining import get_objective
+    >>> get_objective("masked").loss_on
+    'masked'
+    >>> get_objective({"name": "mine", "mask_ratio": 0.5, "loss_on": "masked"}).mask_ratio
+    0.5
+    """
     if isinstance(objective, Objective):
         return objective
     if isinstance(objective, dict):
@@ -122,7 +131,17 @@ def random_mask(shape: tuple[int, int, int], ratio: float,
 
 
 def spectral_target(x: Tensor, band_sfreq: float) -> Tensor:
-    """(…, 9) targets of a patch: its 8 log band powers, then ``log(std + 1e-3)``."""
+    """(…, 9) targets of a patch: its 8 log band powers, then ``log(std + 1e-3)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.pretraining import spectral_target
+    >>> x = torch.randn(2, 3, 4, 1500, generator=torch.Generator().manual_seed(0))
+    >>> target = spectral_target(x, band_sfreq=250.0)
+    >>> target.shape, round(float(target[..., -1].mean()), 2)  # log amplitude of unit noise
+    (torch.Size([2, 3, 4, 9]), 0.0)
+    """
     with torch.autocast(device_type=x.device.type, enabled=False):
         x = x.float()
         amp = torch.log(x.std(dim=-1, keepdim=True) + _LOG_AMP_FLOOR)
@@ -130,7 +149,15 @@ def spectral_target(x: Tensor, band_sfreq: float) -> Tensor:
 
 
 class SpectralHead(nn.Module):
-    """Linear(d -> 9): predicts a token's 8 log band powers and log amplitude."""
+    """Linear(d -> 9): predicts a token's 8 log band powers and log amplitude.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.pretraining import SpectralHead
+    >>> SpectralHead(d_model=32)(torch.randn(2, 3, 4, 32)).shape  # as spectral_target
+    torch.Size([2, 3, 4, 9])
+    """
 
     def __init__(self, d_model: int) -> None:
         super().__init__()
@@ -144,6 +171,21 @@ class PretrainModule(nn.Module):
     """The model plus the objective's extra head, wrapped once (for DDP) as one module.
 
     ``forward(x, mask)`` returns the scalar loss and its parts (detached, for logging).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.pretraining import PretrainModule, get_objective, random_mask
+    >>> model = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                  n_temporal_layers=1, n_spatial_layers=1)
+    >>> module = PretrainModule(model, get_objective("spectral"))
+    >>> x = torch.randn(2, 3, 2, 1500)  # scaled windows (B, C, L, P)
+    >>> mask = random_mask((2, 3, 2), 0.4, torch.Generator().manual_seed(0))
+    >>> loss, parts = module(x, mask)
+    >>> loss.shape, sorted(parts)
+    (torch.Size([]), ['loss_rec', 'loss_spec'])
+    >>> loss.backward()  # one loss for the model and the spectral head
     """
 
     def __init__(self, model: BPTModel, objective: Objective) -> None:

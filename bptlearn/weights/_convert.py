@@ -39,7 +39,17 @@ _OURS_LAYER = re.compile(r"^(temporal|spatial)\.layers\.(\d+)\.")
 
 
 class Converted(NamedTuple):
-    """Result of a key-map conversion."""
+    """Result of a key-map conversion.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.weights import braindecode_to_bptlearn
+    >>> state_dict, extras, unexpected = braindecode_to_bptlearn(
+    ...     {"final_layer.mlp.0.bias": torch.zeros(2), "norm.weight": torch.ones(2)})
+    >>> state_dict, list(extras), unexpected
+    ({}, ['final_layer.mlp.0.bias'], ['norm.weight'])
+    """
 
     state_dict: dict[str, Tensor]
     """Tensors under bptlearn's key names."""

@@ -35,10 +35,12 @@ def file_sha256(path: str | os.PathLike) -> str:
     --------
     >>> import tempfile, pathlib
     >>> from bptlearn.weights import file_sha256
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "empty"
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> p = pathlib.Path(folder.name) / "empty"
     >>> _ = p.write_bytes(b"")
     >>> file_sha256(p)[:16]
     'e3b0c44298fc1c14'
+    >>> folder.cleanup()
     """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -59,6 +61,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     ``write(tmp_path)`` writes to a temporary file in the same folder, which is flushed to
     disk and then renamed over ``path`` with :func:`os.replace` (atomic on POSIX and
     Windows). A crash mid-write leaves ``path`` untouched and at worst a stray ``.tmp``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from bptlearn.weights import atomic_write
+    >>> def write(tmp_path):
+    ...     with open(tmp_path, "w") as fh:
+    ...         fh.write("hello")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = atomic_write(os.path.join(folder.name, "notes.txt"), write)
+    >>> path.read_text(), os.listdir(folder.name)  # no temporary file left
+    ('hello', ['notes.txt'])
+    >>> folder.cleanup()
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +100,23 @@ def torch_load_safe(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
 
     Raises :class:`~bptlearn.exceptions.CheckpointError` for a missing, truncated or
     unsafe file; the unsafe file's code is never run.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> from fractions import Fraction
+    >>> from bptlearn.weights import torch_load_safe
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(folder.name, "state.pt")
+    >>> torch.save({"weight": torch.ones(2)}, path)
+    >>> torch_load_safe(path)
+    {'weight': tensor([1., 1.])}
+    >>> torch.save({"ratio": Fraction(1, 3)}, path)  # a Python object, not a tensor
+    >>> torch_load_safe(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    bptlearn.exceptions.CheckpointError: Refused to load '...': it holds Python objects ...
+    >>> folder.cleanup()
     """
     path = Path(path)
     if not path.is_file():

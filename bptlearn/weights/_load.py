@@ -193,10 +193,12 @@ def save(model: BPTModel, path: str | os.PathLike, *, contract: Any = None, note
     >>> import tempfile, pathlib
     >>> from bptlearn.nn import BPTModel
     >>> from bptlearn.weights import load, save
-    >>> p = save(BPTModel(preset="nano"), pathlib.Path(tempfile.mkdtemp()) / "m.safetensors",
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> p = save(BPTModel(preset="nano"), pathlib.Path(folder.name) / "m.safetensors",
     ...          contract={"normalization": "zscore_window"})
     >>> load(p).pretrained_cfg.normalization
     'zscore_window'
+    >>> folder.cleanup()
     """
     _validate_type(model, BPTModel, "model")
     _validate_type(path, "path-like", "path")

@@ -41,7 +41,18 @@ _NAME_LIKE = re.compile(r"^bpt_\w+\.\w+$")
 
 @dataclass
 class Checkpoint:
-    """What a weight source holds, in our key layout (see :func:`read_checkpoint`)."""
+    """What a weight source holds, in our key layout (see :func:`read_checkpoint`).
+
+    Examples
+    --------
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.weights import read_checkpoint
+    >>> model = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                  n_temporal_layers=1, n_spatial_layers=1)
+    >>> ckpt = read_checkpoint(model.state_dict())  # a Checkpoint
+    >>> ckpt.format, ckpt.state_dict["embed.proj.weight"].shape, ckpt.pretrained_cfg
+    ('bptlearn', torch.Size([32, 1500]), None)
+    """
 
     state_dict: dict[str, Tensor]
     extras: dict[str, Tensor] = field(default_factory=dict)
@@ -241,6 +252,15 @@ def read_checkpoint(source: Any, *, path: Any = None, map_location: Any = "cpu")
         head ``final_layer.mlp.*``), ``unexpected`` keys, the stored ``config`` (ours only),
         ``pretrained_cfg`` (the input contract; ``None`` for a bare state dict), the
         ``files`` read, and their ``format``.
+
+    Examples
+    --------
+    >>> from bptlearn.weights import read_checkpoint
+    >>> ckpt = read_checkpoint("bpt_nano.shipped")
+    >>> ckpt.format, [p.name for p in ckpt.files], ckpt.config["d_model"]
+    ('bptlearn', ['bpt_nano.shipped.safetensors'], 128)
+    >>> ckpt.pretrained_cfg.sfreq, ckpt.pretrained_cfg.patch_len
+    (250.0, 1500)
     """
     if isinstance(source, Mapping):
         conv, fmt = _read_state(source, "The state dict")

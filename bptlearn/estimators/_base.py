@@ -241,8 +241,11 @@ class _BPTBase(BaseEstimator):
                            type(self).__name__, why)
         n_patches = self._n_patches(signals, self._config())
         if same_patches and n_patches != self.n_patches_in_:
-            raise ValueError(f"X has windows of {n_patches} patches, but {type(self).__name__} "
-                             f"was fitted on windows of {self.n_patches_in_}. {why}")
+            raise ValueError(
+                f"X has windows of {n_patches} patches, but {type(self).__name__} was fitted on "
+                f"windows of {self.n_patches_in_}, and its output is laid out per patch. Cut "
+                f"windows of {self.n_patches_in_} patches (bptlearn.data.to_windows(..., "
+                f"n_patches={self.n_patches_in_})), or refit.")
         return signals
 
     def _input_state(self, signals: Signals, model: BPTModel, n_patches: int) -> dict:

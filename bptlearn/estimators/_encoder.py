@@ -99,9 +99,17 @@ class BPTEncoder(TransformerMixin, _BPTBase):
 
     Notes
     -----
-    Pretrained embeddings of a small model are weak features on their own; the default
-    readout (temporal layer, mean and standard deviation, with band power and amplitude)
-    is the one that measured best on :func:`bptlearn.data.make_seeg` tasks.
+    The defaults are the readout that measured best with the shipped weights on
+    :func:`bptlearn.data.make_seeg_windows` seizure detection (``BPTEncoder`` ->
+    ``StandardScaler`` -> ``LogisticRegression``, leave-one-patient-out over 6 patients,
+    mean balanced accuracy over three cohorts): the default 0.885; without the extra
+    features 0.833; spatial readout 0.873; mean pooling 0.879; window scaling 0.885; a
+    randomly initialised encoder with the default readout 0.812 (0.588 without extras);
+    the band-power baseline 0.893. The extras matter because a small model's embeddings
+    alone miss some of the spectrum; the temporal readout because channel mixing blurs a
+    seizure confined to a few channels. Per-channel scaling learned in ``fit`` is the
+    default, rather than per-window z-scoring, because it keeps the amplitude that tells
+    ictal from interictal windows.
 
     Examples
     --------

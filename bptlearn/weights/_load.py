@@ -43,11 +43,15 @@ def _build_config(ckpt: Checkpoint, overrides: dict[str, Any], source_name: str)
         got = infer_config(ckpt.state_dict, source=source_name, nhead=1)
         have = _preset_of(got.d_model, got.n_temporal_layers, got.n_spatial_layers)
         want = PRESETS[preset]["d_model"]
+        if have in PRESETS:
+            fix = (f"Build it with preset={have!r}, or load it by name with "
+                   f"bptlearn.weights.load('bpt_{have}.official', path=...), which takes the "
+                   "preset from the name.")
+        else:  # a size of its own: the shapes fix every field but nhead
+            fix = "Leave preset out: the model is then sized from the file's shapes."
         raise CheckpointError(
             f"{source_name} holds weights with d_model={got.d_model} (preset {have!r}), but the "
-            f"model was built with preset={preset!r} (d_model={want}). Build it with "
-            f"preset={have!r}, or load it by name with bptlearn.weights.load("
-            f"'bpt_{have}.official', path=...), which takes the preset from the name."
+            f"model was built with preset={preset!r} (d_model={want}). {fix}"
         ) from err
 
 

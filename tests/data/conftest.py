@@ -1,5 +1,6 @@
 """Fixtures for the data-layer tests: small synthetic recordings, built once per module."""
 
+import mne
 import numpy as np
 import pytest
 
@@ -24,47 +25,9 @@ def rng():
     return np.random.default_rng(0)
 
 
-def write_edf(path, data_uv, sfreq, ch_names):
-    """Write a minimal EDF file (16-bit, 1-s records) so the EDF reader can be tested
-    without an exporter package."""
-    n_chans, n_times = data_uv.shape
-    spr = int(sfreq)
-    n_rec = n_times // spr
-    pmin, pmax = -3200.0, 3200.0
-    digital = np.round(np.clip(data_uv[:, :n_rec * spr], pmin, pmax) / pmax * 32767).astype("<i2")
-
-    def field(value, width):
-        return str(value).ljust(width)[:width].encode("ascii")
-
-    head = (field("0", 8) + field("X X X X", 80) + field("Startdate X X X X", 80)
-            + field("01.01.20", 8) + field("00.00.00", 8) + field(256 * (n_chans + 1), 8)
-            + field("", 44) + field(n_rec, 8) + field(1, 8) + field(n_chans, 4))
-    columns = [(16, ch_names), (80, [""] * n_chans), (8, ["uV"] * n_chans),
-               (8, [pmin] * n_chans), (8, [pmax] * n_chans), (8, [-32767] * n_chans),
-               (8, [32767] * n_chans), (80, [""] * n_chans), (8, [spr] * n_chans),
-               (32, [""] * n_chans)]
-    for width, values in columns:
-        head += b"".join(field(v, width) for v in values)
-    records = digital.reshape(n_chans, n_rec, spr).transpose(1, 0, 2)
-    with open(path, "wb") as f:
-        f.write(head)
-        f.write(records.tobytes())
-    return digital.astype(float) / 32767 * pmax
-
-
-def write_brainvision(vhdr, data_uv, sfreq, ch_names):
-    """Write a minimal BrainVision triplet (float32, multiplexed) for reader tests."""
-    stem = vhdr.with_suffix("")
-    eeg, vmrk = stem.with_suffix(".eeg"), stem.with_suffix(".vmrk")
-    channels = "\n".join(f"Ch{i + 1}={n},,1,µV" for i, n in enumerate(ch_names))
-    vhdr.write_text(
-        "Brain Vision Data Exchange Header File Version 1.0\n\n[Common Infos]\nCodepage=UTF-8\n"
-        f"DataFile={eeg.name}\nMarkerFile={vmrk.name}\nDataFormat=BINARY\n"
-        f"DataOrientation=MULTIPLEXED\nNumberOfChannels={len(ch_names)}\n"
-        f"SamplingInterval={1e6 / sfreq:g}\n\n[Binary Infos]\nBinaryFormat=IEEE_FLOAT_32\n\n"
-        f"[Channel Infos]\n{channels}\n", encoding="utf-8")
-    vmrk.write_text(
-        "Brain Vision Data Exchange Marker File, Version 1.0\n\n[Common Infos]\n"
-        f"Codepage=UTF-8\nDataFile={eeg.name}\n\n[Marker Infos]\nMk1=New Segment,,1,1,0\n",
-        encoding="utf-8")
-    data_uv.T.astype("<f4").tofile(eeg)
+def write_recording(path, data_uv, sfreq, ch_names):
+    """Write (n_chans, n_times) µV data as EEG channels with MNE's exporters (EDF through
+    edfio, BrainVision through pybv, chosen by the file name)."""
+    info = mne.create_info(list(ch_names), sfreq, "eeg")
+    raw = mne.io.RawArray(np.asarray(data_uv) * 1e-6, info, verbose="error")
+    mne.export.export_raw(path, raw, overwrite=True, verbose="error")

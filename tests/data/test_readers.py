@@ -8,7 +8,7 @@ import pytest
 
 from bptlearn.data import read_bids, read_recording, to_windows
 
-from .conftest import write_brainvision, write_edf
+from .conftest import write_recording
 
 NAMES = ["LA1", "LA2", "LA3"]
 
@@ -29,16 +29,16 @@ def test_fif_round_trip_reads_lazily_with_the_same_data(raw, tmp_path):
 
 
 def test_edf_is_read_and_channel_types_can_be_set(data_uv, tmp_path):
-    expected = write_edf(tmp_path / "rec.edf", data_uv, 250.0, NAMES)
+    write_recording(tmp_path / "rec.edf", data_uv, 250.0, NAMES)
     raw = read_recording(tmp_path / "rec.edf", ch_types="seeg", subject="P03")
     assert raw.ch_names == NAMES and set(raw.get_channel_types()) == {"seeg"}
-    np.testing.assert_allclose(raw.get_data(units="uV"), expected, atol=0.1)
+    np.testing.assert_allclose(raw.get_data(units="uV"), data_uv, atol=0.1)  # 16-bit samples
     w = to_windows(raw, n_patches=1)
     assert w.X.shape == (3, 3, 1500) and set(w.groups) == {"P03"}
 
 
 def test_edf_channels_load_as_eeg_and_to_windows_says_how_to_fix_it(data_uv, tmp_path):
-    write_edf(tmp_path / "rec.edf", data_uv, 250.0, NAMES)
+    write_recording(tmp_path / "rec.edf", data_uv, 250.0, NAMES)
     raw = read_recording(tmp_path / "rec.edf")
     with pytest.raises(ValueError, match=r"EDF files load every channel as 'eeg'"):
         to_windows(raw)
@@ -46,7 +46,7 @@ def test_edf_channels_load_as_eeg_and_to_windows_says_how_to_fix_it(data_uv, tmp
 
 
 def test_brainvision_is_read(data_uv, tmp_path):
-    write_brainvision(tmp_path / "rec.vhdr", data_uv, 500.0, NAMES)
+    write_recording(tmp_path / "rec.vhdr", data_uv, 500.0, NAMES)
     raw = read_recording(tmp_path / "rec.vhdr", ch_types={"LA1": "seeg", "LA2": "seeg",
                                                           "LA3": "ecog"})
     assert raw.info["sfreq"] == 500.0 and raw.get_channel_types() == ["seeg", "seeg", "ecog"]
@@ -76,7 +76,7 @@ def test_a_missing_file_raises_file_not_found(tmp_path):
 
 
 def test_sfreq_contradicting_the_file_is_rejected(data_uv, tmp_path):
-    write_edf(tmp_path / "rec.edf", data_uv, 250.0, NAMES)
+    write_recording(tmp_path / "rec.edf", data_uv, 250.0, NAMES)
     with pytest.raises(ValueError, match=r"sfreq=1000.0 contradicts the file's sampling rate"):
         read_recording(tmp_path / "rec.edf", sfreq=1000.0)
 

@@ -41,13 +41,3 @@ def _check_windows(estimator: Any, X: Any, *, reset: bool, match_chans: bool = T
             f"number and order; pick the fitted channels or refit."
         )
     return X
-
-
-class _ThreeDMixin:
-    """Declare 3-D window input in the scikit-learn tags."""
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        return tags

@@ -11,7 +11,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import mae
-from ._base import _check_windows, _ThreeDMixin
+from ..utils._tags import _ThreeDMixin
+from ._base import _check_windows
 
 
 class _BaseForecaster(_ThreeDMixin, RegressorMixin, BaseEstimator):

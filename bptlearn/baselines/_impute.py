@@ -13,7 +13,8 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import BPTWarning
-from ._base import _check_windows, _ThreeDMixin
+from ..utils._tags import _ThreeDMixin
+from ._base import _check_windows
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn import BAND_NAMES, band_power
-from ._base import _check_windows, _ThreeDMixin
+from ..utils._tags import _ThreeDMixin
+from ._base import _check_windows
 
 
 class BandPowerSeizureDetector(_ThreeDMixin, ClassifierMixin, BaseEstimator):

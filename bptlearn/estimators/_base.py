@@ -19,6 +19,7 @@ from torch import nn
 from ..data import robust_channel_stats
 from ..exceptions import BPTWarning, InputContractWarning
 from ..nn import BPTModel
+from ..utils._tags import _ThreeDMixin
 from ..weights import load
 from ._input import Signals, check_channels, check_signals, n_patches_of, to_patches
 
@@ -30,7 +31,7 @@ _AUTO_SCALING = {"robust_channel": "channel", "zscore_window": "window", "unknow
                  "none": None}
 
 
-class _BPTBase(BaseEstimator):
+class _BPTBase(_ThreeDMixin, BaseEstimator):
     """Shared machinery; subclasses declare their parameters in ``__init__``."""
 
     _parameter_constraints: dict = {

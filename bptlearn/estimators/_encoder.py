@@ -289,10 +289,3 @@ class BPTEncoder(TransformerMixin, _BPTBase):
             names = [f"_{t}_{b.lstrip('_')}" for t in tokens for b in base[:d]] + \
                     [f"_{t}{b}" for t in tokens for b in base[d:]]
         return np.asarray([f"bptencoder{n}" for n in names], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.requires_fit = True
-        return tags

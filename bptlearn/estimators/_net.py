@@ -229,9 +229,3 @@ class _BPTNet(_BPTBase):
 
     def _task_criterion(self, targets: np.ndarray) -> nn.Module:
         raise NotImplementedError
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        return tags

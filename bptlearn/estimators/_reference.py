@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..data import REFERENCE_METHODS, VOLTAGE_TYPES, reference_matrix
 from ..data._reference import _apply_to_mne
 from ..exceptions import ChannelMismatchError
+from ..utils._tags import _ThreeDMixin
 
 
 def _is_mne(X) -> bool:
@@ -20,7 +21,7 @@ def _is_mne(X) -> bool:
     return isinstance(X, (mne.io.BaseRaw, mne.BaseEpochs))
 
 
-class IEEGReference(TransformerMixin, BaseEstimator):
+class IEEGReference(TransformerMixin, _ThreeDMixin, BaseEstimator):
     """Re-reference SEEG contacts: bipolar, Laplacian, common or per-shaft average.
 
     Contact names are parsed as shaft letters then contact number (``LA1``, ``RHH10``,
@@ -169,10 +170,3 @@ class IEEGReference(TransformerMixin, BaseEstimator):
                 f"{self.n_chans_in_}, n_times) in the fitted channel order, or refit.")
         dtype = np.float32 if X.dtype == np.float32 else np.float64
         return np.matmul(self.weights_.astype(dtype), X.astype(dtype, copy=False))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.requires_fit = True
-        return tags

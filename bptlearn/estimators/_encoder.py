@@ -270,22 +270,20 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         feature_names_out : ndarray of str
         """
         check_is_fitted(self)
-        d = self.embedding_dim_
+        emb = [str(i) for i in range(self.embedding_dim_)]
         extras = [n for f in self.extra_features
                   for n in (["log_amplitude"] if f == "log_amplitude" else BAND_NAMES)]
-        base = [str(i) for i in range(d)] + [f"_{n}" for n in extras]
         if self.pooling == "mean":
-            names = base
+            names = emb + [f"_{e}" for e in extras]
         elif self.pooling == "mean+std":
-            names = [f"_mean{b}" if b[0] != "_" else f"{b}_mean" for b in base[:d]] + \
-                    [f"_std{b}" for b in base[:d]] + \
-                    [f"{b}_mean" for b in base[d:]] + [f"{b}_std" for b in base[d:]]
-        else:
+            names = ([f"_mean{i}" for i in emb] + [f"_std{i}" for i in emb]
+                     + [f"_{e}_mean" for e in extras] + [f"_{e}_std" for e in extras])
+        else:  # one block per channel (or per channel and patch), embeddings then extras
             chans = getattr(self, "ch_names_in_", None)
             chans = list(chans) if chans is not None else \
                 [f"ch{c}" for c in range(self.n_chans_in_)]
             tokens = chans if self.pooling == "channel" else \
                 [f"{c}_p{p}" for c in chans for p in range(self.n_patches_in_)]
-            names = [f"_{t}_{b.lstrip('_')}" for t in tokens for b in base[:d]] + \
-                    [f"_{t}{b}" for t in tokens for b in base[d:]]
+            names = ([f"_{t}_{i}" for t in tokens for i in emb]
+                     + [f"_{t}_{e}" for t in tokens for e in extras])
         return np.asarray([f"bptencoder{n}" for n in names], dtype=object)

@@ -3,7 +3,9 @@
 Prints tokens/s of ``BPTModel`` and of a plain reference built from stock
 ``nn.TransformerEncoderLayer`` modules holding the same weights, their ratio, achieved
 FLOP/s over the measured dense matmul peak, the lower-precision options against the fp32
-reference with their cosine similarity, and ``band_power`` against scipy per patch.
+reference with their cosine similarity (bf16 also against the measured bf16 matmul peak),
+``BPTEncoder.transform`` end to end against the bare model forward on the same windows,
+and ``band_power`` against scipy per patch.
 
     python benchmarks/encoder_throughput.py                  # CPU, tiny, 4 x 16 x 15 tokens
     python benchmarks/encoder_throughput.py --device cuda --preset large --batch 32 --chans 64
@@ -68,6 +70,26 @@ def scipy_per_patch(x: np.ndarray, sfreq: float) -> np.ndarray:
     return out.reshape(*x.shape[:-1], -1)
 
 
+def end_to_end(preset: str, x: torch.Tensor, device: torch.device, repeats: int) -> None:
+    """``BPTEncoder.transform`` (checks, scaling, batching, readout, extras, NumPy out) against
+    the bare forward of its model on the same windows, already scaled, at the same layer."""
+    from bptlearn import BPTEncoder
+
+    B, C, L, P = x.shape
+    windows = (20.0 * x).reshape(B, C, L * P).cpu().numpy()  # µV-like amplitudes
+    encoder = BPTEncoder(weights=None, preset=preset, batch_size=B, device=device,
+                         random_state=0).fit(windows)
+    model = encoder.encoder_
+    scaled = (torch.from_numpy(windows).reshape(B, C, L, P) / float(windows.std())).to(device)
+    with torch.inference_mode():
+        t = interleaved({"transform": lambda: encoder.transform(windows),
+                         "forward": lambda: model(scaled, layer=encoder.layer)}, device, repeats)
+    print(f"\n[end to end] BPTEncoder.transform (layer={encoder.layer!r}, pooling="
+          f"{encoder.pooling!r}, extras {list(encoder.extra_features)}) vs bare forward")
+    print(f"  forward {t['forward'] * 1e3:8.1f} ms   transform {t['transform'] * 1e3:8.1f} ms   "
+          f"transform at {t['forward'] / t['transform']:.2f}x the bare forward (aim >= 0.9x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="tiny")
@@ -110,6 +132,12 @@ def main() -> None:
             seconds = best_time(lambda r=runner: r(x), device, args.repeats)
         print(f"  {precision}: {tokens / seconds:9.0f} tokens/s  {t['reference'] / seconds:.2f}x "
               f"reference  cosine {cosine(out, our_out):.5f}")
+    if device.type == "cpu":  # AMX: bf16 has its own, much higher, matmul peak
+        bf16_peak = matmul_peak(device, torch.bfloat16, 4096)
+        with torch.inference_mode(), autocast("bf16", device):
+            seconds = best_time(lambda: model(x), device, args.repeats)
+        print(f"  bf16 matmul peak (4096^2 mm): {bf16_peak / 1e9:.1f} GFLOP/s; bf16 encoder "
+              f"{flops / seconds / 1e9:.1f} GFLOP/s = {flops / seconds / bf16_peak:.1%} of it")
     if device.type == "cuda":
         bf16_peak = matmul_peak(device, torch.bfloat16, 8192)
         with torch.inference_mode(), autocast("bf16", device):
@@ -119,6 +147,8 @@ def main() -> None:
               f"bf16 encoder {achieved / 1e12:.0f} TFLOP/s = MFU {achieved / bf16_peak:.1%}"
               f" of measured peak, {flops / seconds / 989e12:.1%} of the 989 TFLOP/s datasheet")
         print(f"  peak GPU memory: {torch.cuda.max_memory_allocated(device) / 2**30:.2f} GiB")
+
+    end_to_end(args.preset, x, device, args.repeats)
 
     print(f"\n[band_power] {args.chans} channels x {args.patches} patches of 1500 samples")
     patches = np.random.default_rng(0).standard_normal((args.chans, args.patches, 1500))

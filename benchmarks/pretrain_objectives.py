@@ -21,6 +21,13 @@ Run (about 2.5 CPU-minutes per pretraining at the defaults, one thread each)::
     python benchmarks/pretrain_objectives.py --out /tmp/objectives \
         --evaluate bpt_nano.shipped shipped      # rows for any trained weights
     python benchmarks/pretrain_objectives.py --out /tmp/objectives --report
+
+``--study`` compares pretraining RECIPES at equal steps (``pretrain_study.py`` holds the
+arms and the evaluation: held-out ``make_seeg`` patients, held-out patients of a
+neural-mass model no arm trained on, participation ratio, ridge recovery of band power)::
+
+    nice -n 10 python benchmarks/pretrain_objectives.py --study --out /tmp/study \
+        --steps 1000 --arms a_spectral_seeg b_mixed c_mixed_events d_mixed_events_vicreg
 """
 
 from __future__ import annotations
@@ -197,12 +204,24 @@ def main() -> None:
     p.add_argument("--eval-patients", type=int, default=8)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--report", action="store_true", help="print the table and exit")
+    p.add_argument("--study", action="store_true",
+                   help="compare the recipes of pretrain_study.ARMS (see --arms)")
+    p.add_argument("--train-family", default="neural_mass:jansen_rit",
+                   help="neural-mass family the mixed-corpus study arms add to make_seeg")
+    p.add_argument("--heldout-model", default="wendling",
+                   help="neural-mass model of the study's held-out patients (no arm's)")
+    p.add_argument("--arms", nargs="+", default=None,
+                   help="study arms to run, in order (default: all of pretrain_study.ARMS)")
     p.add_argument("--plot-loss", nargs=2, metavar=("LOG_CSV", "PNG"),
                    help="draw the loss curve of a run and exit")
     p.add_argument("--evaluate", nargs=2, metavar=("WEIGHTS", "LABEL"),
                    help="evaluate trained weights (name or file) on the held-out sets")
     args = p.parse_args()
-    if args.plot_loss:
+    if args.study:
+        from pretrain_study import study
+
+        study(args)
+    elif args.plot_loss:
         plot_loss(*args.plot_loss)
     elif args.evaluate:
         evaluate_weights(args)

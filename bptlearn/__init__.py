@@ -4,13 +4,21 @@
 >>> from bptlearn.data import make_seeg      # synthetic SEEG for tests and demos
 """
 
-__version__ = "0.1.0.dev0"
-
-from .estimators import (  # noqa: E402
-    BPTEncoder,
-    BPTForecaster,
-    BPTImputer,
-    BPTSeizureClassifier,
-)
+from ._version import __version__
 
 __all__ = ["BPTEncoder", "BPTForecaster", "BPTImputer", "BPTSeizureClassifier", "__version__"]
+_ESTIMATORS = ("BPTEncoder", "BPTForecaster", "BPTImputer", "BPTSeizureClassifier")
+
+
+def __getattr__(name: str):
+    # the estimators (torch, MNE, scikit-learn) load on first use, so that the
+    # ``bptlearn`` command answers --help without importing them (PEP 562)
+    if name in _ESTIMATORS:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'bptlearn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -9,10 +9,13 @@ it is scored by the absolute error of the dominant frequency (Hz) and by the
 phase-locking value (:func:`~bptlearn.metrics.phase_locking_value`: 1 when the phase
 error stays constant, near 0 when it wanders).
 
-Two baselines need no training: the last 6-s patch **continued** as an oscillation at
-its dominant frequency from its final phase, and the last patch **repeated**
+Three baselines need no training: the history's dominant frequency continued as a
+sinusoid from its final phase (:class:`~bptlearn.baselines.SinusoidForecaster`), over
+the whole history or over its last 6-s patch only, and the last patch **repeated**
 (:class:`~bptlearn.baselines.RepeatLastForecaster`), whose Hilbert phase is taken.
-Set ``BPTLEARN_FAST=1`` for a quick run on less data.
+``fit`` makes the same comparison on held-back training windows and records it
+(``residual_gain_``: the model's error over the sinusoid's, above 1 when the sinusoid is
+better). Set ``BPTLEARN_FAST=1`` for a quick run on less data.
 """
 
 # %%
@@ -26,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from bptlearn import BPTForecaster
-from bptlearn.baselines import RepeatLastForecaster
+from bptlearn.baselines import RepeatLastForecaster, SinusoidForecaster
 from bptlearn.data import make_seeg
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
 
@@ -63,15 +66,15 @@ print(f"{len(X_train)} training and {len(X_test)} test windows of {n_history} pa
 # -----------------------------------
 fc = BPTForecaster(horizon=HORIZON, target="freq_phase", max_epochs=max_epochs, device="cpu",
                    random_state=0).fit(X_train, y_train)
-last = X_test[..., -PATCH:]
-freq_last = dominant_frequency(last, SFREQ)  # (n, C), resolution 1/6 Hz
+print(f"held-back training windows, model over sinusoid: {fc.residual_gain_}")
 t_future = np.arange(1, HORIZON * PATCH + 1) / SFREQ
 repeated = RepeatLastForecaster(horizon=HORIZON).fit(X_test).predict(X_test)
+sinusoids = {"History continued": SinusoidForecaster(HORIZON, n_last=X_test.shape[-1]),
+             "Last patch continued": SinusoidForecaster(HORIZON)}
 predictions = {  # name -> (dominant frequency (n, C), phase (n, C, n_future))
     "BPTForecaster": (fc.predict_frequency(X_test), fc.predict(X_test)),
-    "Last patch continued": (
-        freq_last,
-        instantaneous_phase(last)[..., -1:] + 2 * np.pi * freq_last[..., None] * t_future),
+    **{name: (s.fit(X_test).predict_frequency(X_test), s.predict_phase(X_test))
+       for name, s in sinusoids.items()},
     "Last patch repeated": (dominant_frequency(repeated, SFREQ),
                             instantaneous_phase(repeated)),
 }

@@ -75,8 +75,8 @@ results = {f"{model} @ {fraction:g}: F2": float(table.loc[fraction, model])
 # The curves
 # ----------
 fig, ax = plt.subplots(figsize=(6, 4))
-plot_low_label_curve(curves, hue="model", ax=ax)
-ax.set(ylabel="F2 on held-out patients", title="Seizure detection with few labels")
+plot_low_label_curve(curves, hue="model", ax=ax, metric="f2",
+                     title="Seizure detection with few labels (held-out patients)")
 fig.tight_layout()
 FIG_DIR.mkdir(parents=True, exist_ok=True)
 fig.savefig(FIG_DIR / "low_label.png", dpi=80)

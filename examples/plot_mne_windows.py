@@ -56,7 +56,7 @@ y, y_tokens = annotations_to_labels(raw, windows, min_overlap=0.5)
 print(f"{windows.X.shape[0]} windows of {windows.X.shape[1]} channels ({windows.ch_names[:3]}"
       f"...) x {windows.X.shape[2]} samples at {windows.sfreq:g} Hz; {int(y.sum())} labelled "
       "seizure")
-encoder = BPTEncoder(pooling="mean", extra_features=(), device="cpu",
+encoder = BPTEncoder(pooling="mean", extra_features=(), n_components=None, device="cpu",
                      random_state=0)
 emb = encoder.fit_transform(windows.X)
 power = band_power(torch.from_numpy(windows.X), 250.0).mean(dim=1).numpy()  # (n, 8)

@@ -97,13 +97,14 @@ torch.set_num_threads(threads)
 raw_stream = stream_rec.to_raw()
 y_stream = annotations_to_labels(raw_stream, to_windows(raw_stream, n_patches=1))[0]
 y_stream = y_stream[CONTEXT - 1:n_patches]  # the patches that got a prediction
+onsets = 6.0 * np.arange(CONTEXT - 1, n_patches)  # their start on the recording's clock
 results = {}
 print(f"Streamed {n_patches} patches ({n_patches * 6} s) of {stream.shape[0]} channels; "
       f"{int(y_stream.sum())} patches hold a seizure.")
 for name in proba:
     ms = 1000 * np.asarray(latency[name])
     pred = (np.asarray(proba[name]) >= 0.5).astype(int)
-    scores = event_metrics(y_stream, pred, window_s=6.0)
+    scores = event_metrics(y_stream, pred, onsets=onsets, window_s=6.0)
     results[f"{name}: median latency (ms)"] = float(np.median(ms))
     results[f"{name}: p95 latency (ms)"] = float(np.percentile(ms, 95))
     results[f"{name}: F2"] = f2_score(y_stream, pred, zero_division=0.0)
@@ -124,10 +125,11 @@ all_ms = 1000 * np.concatenate([latency[name] for name in latency])
 bins = np.geomspace(all_ms.min(), all_ms.max(), 25)  # log bins: rare slow calls stay visible
 for i, name in enumerate(proba):
     ax = fig.add_subplot(grid[i, 0])
-    plot_seizure_timeline(np.asarray(proba[name]), y_stream, window_s=6.0, ax=ax)
+    plot_seizure_timeline(np.asarray(proba[name]), y_stream, window_s=6.0, threshold=0.5,
+                          onsets=onsets, ax=ax)
     ax.set(title=name, xlabel="")
     latency_ax.hist(1000 * np.asarray(latency[name]), bins=bins, alpha=0.6, label=name)
-ax.set_xlabel(f"Time (s) after the first {6 * (CONTEXT - 1)} s of the recording")
+ax.set_xlabel(f"Time (s); the first prediction comes after {6 * (CONTEXT - 1)} s of signal")
 latency_ax.set(xscale="log", xlabel="Latency per patch (ms)", ylabel="Patches",
                title="CPU latency")
 latency_ax.legend(fontsize="small")

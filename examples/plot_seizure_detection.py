@@ -118,7 +118,7 @@ for name in models:
 first = groups == np.unique(groups)[0]
 fig, axes = plt.subplots(len(models), 1, figsize=(8, 2.2 * len(models)), sharex=True)
 for ax, (name, p) in zip(axes, proba.items(), strict=True):
-    plot_seizure_timeline(p[first], y[first], window_s=6.0, ax=ax)
+    plot_seizure_timeline(p[first], y[first], window_s=6.0, threshold=0.5, ax=ax)
     ax.set_title(f"{name}  (F2 {results[f'{name}: F2']:.2f}, mean over patients)",
                  fontsize="medium")
     ax.set_xlabel("")

@@ -43,16 +43,17 @@ FIG_DIR = Path(os.environ.get("BPTLEARN_FIGURES_DIR", HERE / "figures"))
 n_patients, n_windows = (3, 20) if FAST else (4, 80)
 X, y, _, groups = make_seeg_windows(n_patients=n_patients, n_windows=n_windows, n_patches=1,
                                     random_state=0)
-labels = np.where(y == 1, "seizure", "normal")
+names = {0: "normal", 1: "seizure"}
 
 # %%
 # Three feature spaces
 # --------------------
 features = {
-    "BPT, pretrained": BPTEncoder(pooling="mean", extra_features=(),
+    "BPT, pretrained": BPTEncoder(pooling="mean", extra_features=(), n_components=None,
                                   device="cpu").fit_transform(X),
     "BPT, random init": BPTEncoder(weights=None, pooling="mean", extra_features=(),
-                                   device="cpu", random_state=0).fit_transform(X),
+                                   n_components=None, device="cpu",
+                                   random_state=0).fit_transform(X),
     # (n, C, 8) log band powers of each channel, averaged over channels
     "Log band power (baseline)": band_power(torch.from_numpy(X), 250.0).mean(dim=1).numpy(),
 }
@@ -60,7 +61,7 @@ knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5))
 results = {}
 for name, emb in features.items():
     results[f"{name}: silhouette"] = float(silhouette_score(StandardScaler().fit_transform(emb),
-                                                            labels))
+                                                            y))
     results[f"{name}: 5-NN balanced accuracy"] = float(np.mean(cross_val_score(
         knn, emb, y, groups=groups, cv=GroupKFold(n_splits=n_patients),
         scoring="balanced_accuracy")))
@@ -71,11 +72,12 @@ for name, emb in features.items():
 # %%
 # The projections
 # ---------------
-fig, axes = plt.subplots(1, len(features), figsize=(4.2 * len(features), 3.8))
+fig, axes = plt.subplots(1, len(features), figsize=(4.6 * len(features), 3.8))
 for ax, (name, emb) in zip(axes, features.items(), strict=True):
-    plot_embedding(StandardScaler().fit_transform(emb), labels, method="tsne", ax=ax,
-                   random_state=0)
-    ax.set_title(name, fontsize="medium")
+    plot_embedding(emb, y, method="tsne", ax=ax, random_state=0, standardize=True,
+                   label_names=names, title=name)
+    if ax is not axes[-1]:
+        ax.get_legend().remove()  # one legend, right of the last panel
 fig.tight_layout()
 FIG_DIR.mkdir(parents=True, exist_ok=True)
 fig.savefig(FIG_DIR / "tsne.png", dpi=80)

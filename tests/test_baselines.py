@@ -6,16 +6,28 @@ import pickle
 
 import numpy as np
 import pytest
+from scipy.interpolate import CubicSpline, PchipInterpolator
+from scipy.signal import lfilter
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import InvalidParameterError
 
 from bptlearn.baselines import (
+    PATTERNS,
     ARForecaster,
     BandPowerSeizureDetector,
+    BestBaselineForecaster,
+    BestBaselineImputer,
+    ChannelMeanImputer,
+    ChannelRegressionImputer,
     InterpolationImputer,
+    MeanForecaster,
     RepeatLastForecaster,
+    SinusoidForecaster,
+    make_missing_mask,
+    missing_pattern,
+    shrinkage,
 )
 from bptlearn.data import make_seeg_windows
 from bptlearn.exceptions import BPTWarning, ChannelMismatchError
@@ -142,13 +154,26 @@ def test_interpolation_imputer_fills_nans_linearly_and_holds_the_edges():
     np.testing.assert_array_equal(out, [[[1.0, 1.0, 2.0, 3.0, 4.0, 4.0]]])
 
 
-def test_interpolation_imputer_cubic_reproduces_a_cubic_polynomial():
+def test_interpolation_imputer_spline_reproduces_a_cubic_polynomial():
     t = np.arange(20.0)
     X = (0.01 * t**3 - 0.2 * t**2 + t)[None, None]
     mask = np.zeros_like(X, dtype=bool)
     mask[..., [3, 4, 9, 15]] = True
-    out = InterpolationImputer(kind="cubic").fit_transform(X, mask=mask)
+    out = InterpolationImputer(kind="spline").fit_transform(X, mask=mask)
     np.testing.assert_allclose(out, X, atol=1e-9)
+
+
+@pytest.mark.parametrize(("kind", "interpolator"), [("cubic", PchipInterpolator),
+                                                    ("spline", CubicSpline)])
+def test_interpolation_imputer_cubic_and_spline_equal_scipy(rng, kind, interpolator):
+    x = rng.normal(size=60)
+    mask = np.zeros(60, dtype=bool)
+    mask[[5, 6, 7, 20, 33, 34]] = True
+    out = InterpolationImputer(kind=kind).fit_transform(x[None, None], mask=mask[None, None])
+    t = np.arange(60)
+    expected = interpolator(t[~mask], x[~mask])(t[mask])
+    np.testing.assert_allclose(out[0, 0, mask], expected, rtol=1e-12)
+    np.testing.assert_array_equal(out[0, 0, ~mask], x[~mask])
 
 
 def test_interpolation_imputer_keeps_observed_samples_bit_identical_and_input_unchanged(rng):
@@ -177,7 +202,123 @@ def test_interpolation_imputer_rejects_a_mask_of_another_shape():
 
 def test_interpolation_imputer_rejects_an_unknown_kind():
     with pytest.raises(InvalidParameterError, match="'kind' parameter of InterpolationImputer"):
-        InterpolationImputer(kind="spline").fit(np.zeros((1, 1, 4)))
+        InterpolationImputer(kind="quadratic").fit(np.zeros((1, 1, 4)))
+
+
+# --- MeanForecaster, AR order, SinusoidForecaster -------------------------------------------
+
+
+def test_mean_forecaster_predicts_each_channels_history_mean(rng):
+    X = rng.normal(size=(3, 2, 30)) + np.array([5.0, -2.0])[:, None]
+    pred = MeanForecaster(horizon=2, patch_len=10).fit(X).predict(X)
+    assert pred.shape == (3, 2, 20)
+    np.testing.assert_allclose(pred, np.repeat(X.mean(-1, keepdims=True), 20, axis=-1))
+
+
+def test_ar_forecaster_chooses_the_true_order_of_an_ar3_process(rng):
+    x = lfilter([1.0], [1.0, -0.5, 0.3, -0.4], rng.normal(size=(4, 1, 3000)))
+    est = ARForecaster(order="auto", alpha=0.0, max_order=12, patch_len=10).fit(x)
+    assert est.order_ == 3 and est.coef_.shape == (1, 3)
+    np.testing.assert_allclose(est.coef_[0], [0.5, -0.3, 0.4], atol=0.05)
+
+
+def test_ar_forecaster_with_a_fixed_order_records_it(rng):
+    assert ARForecaster(order=4, patch_len=5).fit(rng.normal(size=(2, 1, 50))).order_ == 4
+
+
+def test_sinusoid_forecaster_continues_frequency_and_phase():
+    t = np.arange(3000) / 250.0
+    X = np.cos(2 * np.pi * 4.0 * t + 0.3)[None, None]
+    fc = SinusoidForecaster(horizon=1, patch_len=1500).fit(X[..., :1500])
+    assert fc.predict_frequency(X[..., :1500])[0, 0] == pytest.approx(4.0)
+    true_phase = np.angle(np.exp(1j * (2 * np.pi * 4.0 * t[1500:] + 0.3)))
+    err = np.angle(np.exp(1j * (fc.predict_phase(X[..., :1500])[0, 0] - true_phase)))
+    assert np.abs(err).max() < 0.1
+
+
+# --- selecting the best baseline -----------------------------------------------------------
+
+
+def test_best_baseline_forecaster_picks_ar_on_an_ar_process_and_refits_it(rng):
+    x = lfilter([1.0], [1.0, -1.5, 0.7], rng.normal(size=(30, 2, 300)))
+    best = BestBaselineForecaster(horizon=1, patch_len=20).fit(x[..., :280], x[..., 280:])
+    assert best.best_name_ == "AR (BIC order)"
+    assert best.scores_["AR (BIC order)"] < 0.9 * best.scores_["history mean"]
+    np.testing.assert_array_equal(best.predict(x[..., :280]),
+                                  best.best_estimator_.predict(x[..., :280]))
+
+
+def test_best_baseline_forecaster_needs_the_futures(rng):
+    with pytest.raises(ValueError, match="pass y, the samples that follow each window"):
+        BestBaselineForecaster(horizon=1, patch_len=10).fit(rng.normal(size=(4, 1, 40)))
+
+
+def test_best_baseline_imputer_scores_every_candidate_on_hidden_samples(rng):
+    X = np.cumsum(rng.normal(size=(10, 3, 400)), axis=-1)  # smooth random walks
+    best = BestBaselineImputer("gaps", random_state=0).fit(X)
+    assert set(best.scores_) == {"linear", "cubic (PCHIP)", "spline", "channel mean",
+                                 "cross-channel regression"}
+    assert best.best_name_ == min(best.scores_, key=best.scores_.get)
+    assert best.scores_["linear"] < best.scores_["channel mean"]
+
+
+# --- channel imputers ----------------------------------------------------------------------
+
+
+def test_channel_mean_imputer_fills_with_the_observed_mean_and_the_fit_mean(rng):
+    X = rng.normal(size=(2, 2, 50)) + 3.0
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[0, 0, :10] = True
+    mask[1, 1] = True  # a whole channel
+    imp = ChannelMeanImputer().fit(X)
+    out = imp.transform(X, mask=mask)
+    assert np.allclose(out[0, 0, :10], X[0, 0, 10:].mean())
+    assert np.allclose(out[1, 1], X[:, 1].mean())
+    np.testing.assert_array_equal(out[~mask], X[~mask])
+
+
+def test_channel_regression_imputer_recovers_a_linear_mix_of_channels(rng):
+    sources = rng.normal(size=(6, 2, 300))
+    X = np.concatenate([sources, sources[:, :1] - 0.5 * sources[:, 1:]], axis=1)
+    imp = ChannelRegressionImputer(alpha=1e-8).fit(X)
+    np.testing.assert_allclose(imp.estimators_[2].coef_, [1.0, -0.5], atol=1e-6)
+    assert imp.r2_[2] == pytest.approx(1.0)
+    gappy = X.copy()
+    gappy[:, 2] = np.nan
+    np.testing.assert_allclose(imp.transform(gappy), X, atol=1e-6)
+
+
+def test_channel_regression_imputer_needs_two_channels():
+    with pytest.raises(ValueError, match="at least 2 channels"):
+        ChannelRegressionImputer().fit(np.zeros((2, 1, 10)))
+
+
+# --- missing patterns and shrinkage --------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_make_missing_mask_draws_the_named_pattern(pattern):
+    mask = make_missing_mask((6, 4, 3000), pattern, random_state=0)
+    named = missing_pattern(mask)
+    assert (named[named != ""] == pattern).all() and mask.any()
+    if pattern == "scattered":
+        assert mask.mean() == pytest.approx(0.4, abs=0.01)
+    if pattern == "gaps":
+        assert (mask.mean(axis=-1) >= 0.2).all() and mask.mean() < 0.35
+
+
+def test_missing_pattern_names_complete_rows_with_an_empty_string():
+    assert missing_pattern(np.zeros((2, 3, 100), dtype=bool)).tolist() == [[""] * 3] * 2
+
+
+def test_shrinkage_never_increases_the_squared_error(rng):
+    target = rng.normal(size=500)
+    for correction in (target, 3 * target, -target, rng.normal(size=500),
+                       target + rng.normal(size=500)):
+        s = shrinkage(target, correction)
+        assert 0.0 <= s <= 1.0
+        assert np.sum((target - s * correction) ** 2) <= np.sum(target ** 2)
+    assert shrinkage(target, target) == 1.0 and shrinkage(target, -target) == 0.0
 
 
 # --- BandPowerSeizureDetector ---------------------------------------------------------------
@@ -229,8 +370,13 @@ def test_band_power_detector_rejects_a_non_positive_c(seeg):
 
 ALL = [
     (RepeatLastForecaster(horizon=1, patch_len=5), False),
+    (MeanForecaster(horizon=1, patch_len=5), False),
     (ARForecaster(order=2, horizon=1, patch_len=5), False),
+    (SinusoidForecaster(horizon=1, patch_len=5, n_last=20), False),
     (InterpolationImputer(), False),
+    (ChannelMeanImputer(), False),
+    (ChannelRegressionImputer(), False),
+    (BestBaselineImputer(patch_len=10, random_state=0), False),
     (BandPowerSeizureDetector(), True),
 ]
 

@@ -10,8 +10,9 @@ from sklearn.exceptions import NotFittedError
 
 from bptlearn import BPTEncoder, BPTForecaster, BPTImputer, BPTSeizureClassifier
 from bptlearn.data import make_seeg_windows
-from bptlearn.export import export_onnx, export_torchscript, inference_module
+from bptlearn.export import export_onnx, export_program, export_torchscript, inference_module
 from bptlearn.nn import BandPowerDFT, BPTModel, band_power
+from bptlearn.nn.spectral import LOG_POWER_FLOOR
 from bptlearn.weights import save
 
 from .conftest import TINY_OVERRIDES
@@ -74,6 +75,22 @@ def test_inference_module_equals_encoder_transform(tiny_weights, data, scaling, 
                      device="cpu").fit(X)
     out = run_module(inference_module(enc), X)
     np.testing.assert_allclose(out, enc.transform(X), atol=1e-5, rtol=0)
+
+
+def test_dft_log_band_power_equals_the_true_log_band_power():
+    x = torch.randn(3, 2, 1500, generator=torch.Generator().manual_seed(0))
+    expected = band_power(x.double(), 250.0, offset=LOG_POWER_FLOOR).float()
+    got = BandPowerDFT(1500, 250.0, offset=LOG_POWER_FLOOR)(x)
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)
+
+
+def test_inference_module_applies_the_encoder_s_compression_and_log_extras(tiny_weights, data):
+    X = data[0]
+    enc = BPTEncoder(weights=tiny_weights, pooling="mean", n_components=3,
+                     extra_features=("log_amplitude", "log_band_power"), device="cpu").fit(X)
+    out = run_module(inference_module(enc), X)
+    assert out.shape == (len(X), 3 + 9)
+    np.testing.assert_allclose(out, enc.transform(X), atol=1e-4, rtol=0)
 
 
 def test_inference_module_applies_the_fitted_channel_scaling(encoder, data):
@@ -182,3 +199,22 @@ def test_export_refuses_more_patches_than_the_model_holds(encoder, tmp_path):
 def test_export_refuses_other_channels_under_per_channel_scaling(encoder, tmp_path):
     with pytest.raises(ValueError, match="n_chans=6, but this BPTEncoder scales each of its 4"):
         export_onnx(encoder, tmp_path / "e.onnx", n_chans=6)
+
+
+@pytest.mark.parametrize("name", ["encoder", "classifier"])
+def test_export_program_equals_pytorch_for_any_batch_size(request, data, tmp_path, name):
+    estimator = request.getfixturevalue(name)
+    path = export_program(estimator, tmp_path / f"{name}.pt2")
+    assert path.suffix == ".pt2" and not list(tmp_path.glob("*.tmp"))
+    loaded = torch.export.load(str(path)).module()
+    expected = run_module(inference_module(estimator), data[0])
+    for batch in (1, 5):  # the example exported had 2 windows
+        np.testing.assert_allclose(run_module(loaded, data[0][:batch]), expected[:batch],
+                                   atol=1e-5, rtol=0)
+
+
+def test_export_program_refuses_an_int8_encoder(tiny_weights, data, tmp_path):
+    enc = BPTEncoder(weights=tiny_weights, precision="int8", device="cpu").fit(data[0])
+    with pytest.raises(ValueError, match="int8-quantised model .* does not export"):
+        export_program(enc, tmp_path / "int8.pt2")
+    assert not (tmp_path / "int8.pt2").exists()

@@ -234,6 +234,30 @@ def test_low_label_curve_scores_the_band_power_baseline_on_synthetic_seeg():
     assert curve["score"].between(0.0, 1.0).all()
 
 
+def test_low_label_curve_names_its_scoring_in_the_frame_attrs(regression_data):
+    X, y, groups = regression_data
+    kwargs = dict(fractions=(1.0,), n_repeats=1, cv=2)
+    named = low_label_curve(DummyRegressor(), X, y, groups, scoring="neg_mean_absolute_error",
+                            **kwargs)
+    assert named.attrs["scoring"] == "neg_mean_absolute_error"
+    assert low_label_curve(DummyRegressor(), X, y, groups, **kwargs).attrs["scoring"] == "r2"
+    clf = low_label_curve(DummyClassifier(), X, (y > 0).astype(int), groups, **kwargs)
+    assert clf.attrs["scoring"] == "accuracy"
+    scored = low_label_curve(DummyClassifier(), X, (y > 0).astype(int), groups,
+                             scoring=f2_scorer, **kwargs)
+    assert scored.attrs["scoring"] == "f2"
+
+
+def test_low_label_curve_verbose_shows_a_progress_bar_of_the_fits(regression_data, capsys):
+    X, y, groups = regression_data
+    low_label_curve(DummyRegressor(), X, y, groups, fractions=(0.5, 1.0), n_repeats=1, cv=2,
+                    verbose=1)
+    err = capsys.readouterr().err
+    assert "low_label_curve" in err and "4/4" in err
+    low_label_curve(DummyRegressor(), X, y, groups, fractions=(1.0,), n_repeats=1, cv=2)
+    assert capsys.readouterr().err == ""
+
+
 def test_subsample_is_proportional_to_patients():
     train = np.arange(100)
     groups = np.repeat(["a", "b", "c"], [50, 30, 20])

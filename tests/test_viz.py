@@ -70,6 +70,52 @@ def test_plot_embedding_rejects_a_perplexity_above_the_sample_count(rng):
         plot_embedding(rng.normal(size=(5, 3)), perplexity=10.0)
 
 
+def test_plot_embedding_names_labels_and_puts_the_legend_outside_the_axes(rng):
+    ax = plot_embedding(rng.normal(size=(12, 4)), [0] * 6 + [1] * 6, method="pca",
+                        label_names={0: "interictal", 1: "ictal"}, legend_title="state")
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["interictal", "ictal"]
+    assert legend.get_title().get_text() == "state"
+    ax.figure.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.x0 > ax.get_window_extent().x1  # right of the axes: covers no point
+
+
+def test_plot_embedding_has_no_legend_title_by_default(rng):
+    ax = plot_embedding(rng.normal(size=(12, 4)), [0] * 6 + [1] * 6, method="pca")
+    assert ax.get_legend().get_title().get_text() == ""
+
+
+def test_plot_embedding_gives_distinct_colours_past_ten_groups(rng):
+    labels = np.repeat(np.arange(25), 2)
+    ax = plot_embedding(rng.normal(size=(50, 4)), labels, method="pca")
+    colours = {tuple(np.round(c.get_facecolor()[0], 4)) for c in ax.collections}
+    assert len(ax.collections) == 25 and len(colours) == 25
+
+
+def test_plot_embedding_takes_a_palette_dict(rng):
+    ax = plot_embedding(rng.normal(size=(6, 3)), ["a", "a", "a", "b", "b", "b"], method="pca",
+                        palette={"a": "red", "b": "blue"})
+    assert [tuple(c.get_facecolor()[0][:3]) for c in ax.collections] == [(1.0, 0.0, 0.0),
+                                                                          (0.0, 0.0, 1.0)]
+
+
+def test_plot_embedding_rejects_a_palette_with_too_few_colours(rng):
+    with pytest.raises(ValueError, match="palette holds 1 colours for 2 labels"):
+        plot_embedding(rng.normal(size=(6, 3)), [0, 0, 0, 1, 1, 1], method="pca",
+                       palette=["red"])
+
+
+def test_plot_embedding_standardize_removes_the_dominance_of_a_large_feature(rng):
+    emb = rng.normal(size=(40, 2))
+    emb[:, 0] *= 1000.0  # without scaling, PCA 1 is feature 0 alone
+    raw = plot_embedding(emb, method="pca", random_state=0).collections[0].get_offsets()
+    scaled = plot_embedding(emb, method="pca", standardize=True,
+                            random_state=0).collections[0].get_offsets()
+    assert np.var(raw[:, 0]) / np.var(raw[:, 1]) > 1e4
+    assert np.var(scaled[:, 0]) / np.var(scaled[:, 1]) < 10
+
+
 # --- plot_low_label_curve -------------------------------------------------------------------
 
 
@@ -95,6 +141,48 @@ def test_plot_low_label_curve_shades_one_standard_deviation():
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     std = np.std([0.6, 0.8], ddof=1)
     assert band.min() == pytest.approx(0.7 - std) and band.max() == pytest.approx(0.9)
+
+
+def test_plot_low_label_curve_names_the_metric_and_titles_the_axes():
+    ax = plot_low_label_curve(_curve(), hue="model", metric="balanced_accuracy")
+    assert ax.get_ylabel() == "Balanced accuracy"
+    assert ax.get_title() == "Balanced accuracy with few labels"
+    assert ax.get_xlabel() == "Training labels kept"
+
+
+def test_plot_low_label_curve_reads_the_metric_from_the_frame_attrs():
+    df = _curve()
+    df.attrs["scoring"] = "f2"
+    ax = plot_low_label_curve(df, hue="model", title="Seizure detection")
+    assert ax.get_ylabel() == "F2" and ax.get_title() == "Seizure detection"
+
+
+def test_plot_low_label_curve_labels_ticks_as_percentages():
+    ax = plot_low_label_curve(_curve(), hue="model")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "100%"]
+    assert ax.get_xticks().tolist() == [0.1, 1.0]
+
+
+def test_plot_low_label_curve_can_count_labelled_windows():
+    df = _curve().assign(n_train=[3, 5, 40, 40] * 2)
+    ax = plot_low_label_curve(df, hue="model", x="n_train")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["4", "40"]
+    assert ax.get_xlabel() == "Labelled training windows"
+
+
+def test_plot_low_label_curve_clips_bands_to_the_metric_range():
+    df = pd.DataFrame({"fraction": [0.5, 0.5, 1.0, 1.0], "score": [0.2, 1.0, 0.95, 1.0]})
+    ax = plot_low_label_curve(df, metric="accuracy")
+    assert ax.collections[0].get_paths()[0].vertices[:, 1].max() == pytest.approx(1.0)
+    unclipped = plot_low_label_curve(df, metric="accuracy", score_range=None)
+    assert unclipped.collections[0].get_paths()[0].vertices[:, 1].max() > 1.1
+
+
+def test_plot_low_label_curve_clips_negated_errors_at_zero():
+    df = pd.DataFrame({"fraction": [1.0, 1.0], "score": [-0.01, -1.0]})
+    ax = plot_low_label_curve(df, metric="neg_mae")
+    assert ax.collections[0].get_paths()[0].vertices[:, 1].max() == pytest.approx(0.0)
+    assert ax.get_ylabel() == "−mae"
 
 
 def test_plot_low_label_curve_rejects_a_frame_without_scores():
@@ -167,6 +255,29 @@ def test_plot_seizure_timeline_shades_events_of_any_channel(rng):
     y_true[1, 0] = y_true[2, 1] = 1
     ax = plot_seizure_timeline(rng.uniform(size=(6, 2)), y_true, window_s=1.0)
     assert len(ax.patches) == 1
+
+
+def test_plot_seizure_timeline_draws_the_threshold_and_marks_detections():
+    proba = np.array([[0.1, 0.2], [0.9, 0.1], [0.3, 0.6], [0.2, 0.1]])
+    ax = plot_seizure_timeline(proba, [0, 1, 1, 0], window_s=6.0, threshold=0.5)
+    threshold, marks = ax.lines[2], ax.lines[3]
+    assert list(threshold.get_ydata()) == [0.5, 0.5] and threshold.get_linestyle() == "--"
+    assert marks.get_xdata().tolist() == [9.0, 15.0] and marks.get_marker() == "v"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["seizure", "threshold 0.5", "detection"]
+
+
+def test_plot_seizure_timeline_places_windows_at_their_onsets_and_splits_events_at_gaps():
+    proba = np.array([0.1, 0.9, 0.9, 0.1])
+    ax = plot_seizure_timeline(proba, [0, 1, 1, 0], window_s=6.0, onsets=[0, 6, 600, 606])
+    assert ax.lines[0].get_xdata().tolist() == [3.0, 9.0, 603.0, 609.0]
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches]
+    assert spans == [(6.0, 12.0), (600.0, 606.0)]
+
+
+def test_plot_seizure_timeline_rejects_unsorted_onsets():
+    with pytest.raises(ValueError, match="onsets must hold 3 increasing start times"):
+        plot_seizure_timeline(np.array([0.1, 0.2, 0.3]), onsets=[0, 12, 6])
 
 
 def test_plot_seizure_timeline_rejects_scores_outside_zero_one():

@@ -1,19 +1,45 @@
 """Baselines in the box: the estimators a Brant result must be compared with.
 
 Each is a scikit-learn estimator on windows of shape ``(n_windows, n_chans,
-n_times)``: forecasters (:class:`RepeatLastForecaster`, :class:`ARForecaster`)
-predict ``(n_windows, n_chans, horizon * patch_len)`` and score by negative MAE;
-:class:`InterpolationImputer` fills missing samples; :class:`BandPowerSeizureDetector`
-classifies windows from band powers.
+n_times)``. Forecasters (:class:`MeanForecaster`, :class:`RepeatLastForecaster`,
+:class:`ARForecaster`, :class:`SinusoidForecaster`) predict ``(n_windows, n_chans,
+horizon * patch_len)`` and score by negative MAE; imputers
+(:class:`InterpolationImputer`, :class:`ChannelMeanImputer`,
+:class:`ChannelRegressionImputer`) fill missing samples; :class:`BestBaselineForecaster`
+and :class:`BestBaselineImputer` pick the best of them on held-back data, the baseline
+:class:`~bptlearn.BPTForecaster` and :class:`~bptlearn.BPTImputer` build on;
+:class:`BandPowerSeizureDetector` classifies windows from band powers.
 """
 
-from ._forecast import ARForecaster, RepeatLastForecaster
-from ._impute import InterpolationImputer
+from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster
+from ._impute import ChannelMeanImputer, ChannelRegressionImputer, InterpolationImputer
+from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
 from ._seizure import BandPowerSeizureDetector
+from ._select import (
+    BestBaselineForecaster,
+    BestBaselineImputer,
+    default_forecasters,
+    default_imputers,
+    shrinkage,
+)
+from ._sinusoid import SinusoidForecaster
 
 __all__ = [
+    "PATTERNS",
     "ARForecaster",
     "BandPowerSeizureDetector",
+    "BestBaselineForecaster",
+    "BestBaselineImputer",
+    "ChannelMeanImputer",
+    "ChannelRegressionImputer",
     "InterpolationImputer",
+    "MeanForecaster",
     "RepeatLastForecaster",
+    "SinusoidForecaster",
+    "default_forecasters",
+    "default_imputers",
+    "make_missing_mask",
+    "missing_pattern",
+    "shrinkage",
+    "validation_masks",
 ]

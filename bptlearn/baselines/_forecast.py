@@ -1,4 +1,4 @@
-"""Forecasting baselines: repeat the last patch, and a ridge autoregression."""
+"""Forecasting baselines: the history mean, the last patch repeated, a ridge autoregression."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import mae
@@ -109,6 +109,50 @@ class _BaseForecaster(_ThreeDMixin, RegressorMixin, BaseEstimator):
         return tags
 
 
+class MeanForecaster(_BaseForecaster):
+    """Forecast each channel's history mean: the best constant forecast, zero after scaling.
+
+    Far ahead, the best forecast of a noisy signal in squared error is its mean; a
+    forecaster that does worse than this over a long horizon adds noise. ``fit`` learns
+    nothing; each window's forecast is the mean of its own history, per channel.
+
+    Parameters
+    ----------
+    horizon : int, default=2
+        Forecast length in patches.
+    patch_len : int, default=1500
+        Samples per patch.
+
+    Attributes
+    ----------
+    n_chans_in_ : int
+        Number of channels seen during fit (any count is accepted by predict).
+
+    See Also
+    --------
+    ARForecaster : A ridge autoregression, which decays to the mean far ahead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import MeanForecaster
+    >>> X = np.array([[[1.0, 2.0, 3.0, 6.0]]])
+    >>> MeanForecaster(horizon=1, patch_len=3).fit(X).predict(X)
+    array([[[3., 3., 3.]]])
+    """
+
+    def __init__(self, horizon: int = 2, *, patch_len: int = 1500) -> None:
+        self.horizon = horizon
+        self.patch_len = patch_len
+
+    def _min_times(self) -> int:
+        return 1
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        mean = X.mean(axis=-1, keepdims=True)
+        return np.repeat(mean, self.horizon * self.patch_len, axis=-1)
+
+
 class RepeatLastForecaster(_BaseForecaster):
     """Seasonal-naive forecast: the last patch of each window, repeated.
 
@@ -160,8 +204,10 @@ class ARForecaster(_BaseForecaster):
 
     Parameters
     ----------
-    order : int, default=10
-        Number of lags.
+    order : int or 'auto', default=10
+        Number of lags. ``'auto'`` chooses it on the fit data by the Bayesian
+        information criterion, ``n log(RSS / n) + p log(n)``, among 1 to ``max_order``
+        (one order for all channels; every order is scored on the same targets).
     horizon : int, default=2
         Forecast length in patches.
     alpha : float, default=1.0
@@ -172,10 +218,14 @@ class ARForecaster(_BaseForecaster):
         One model per channel (channels must match at predict). ``False`` pools
         all channels into one model that forecasts any channel count, as needed
         across patients with different implants.
+    max_order : int, default=30
+        Largest order tried when ``order='auto'``.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_chans, order) or (1, order)
+    order_ : int
+        The number of lags used (``order``, or the one chosen by BIC).
+    coef_ : ndarray of shape (n_chans, order_) or (1, order_)
         ``coef_[c, k]`` weighs lag ``k + 1``.
     intercept_ : ndarray of shape (n_chans,) or (1,)
         The constant term.
@@ -185,6 +235,7 @@ class ARForecaster(_BaseForecaster):
     See Also
     --------
     RepeatLastForecaster : Repeat the last patch.
+    MeanForecaster : The history mean.
 
     Examples
     --------
@@ -195,36 +246,43 @@ class ARForecaster(_BaseForecaster):
     >>> ar = ARForecaster(order=2, horizon=1, patch_len=100, alpha=0.0).fit(X)
     >>> bool(np.allclose(ar.predict(X)[0, 0], np.sin(2 * np.pi * 5.0 * t[300:])))
     True
+    >>> from scipy.signal import lfilter
+    >>> ar2 = lfilter([1.0], [1.0, -1.2, 0.5], np.random.default_rng(0).normal(size=(1, 1, 3000)))
+    >>> ARForecaster(order="auto", horizon=1, patch_len=100, max_order=8).fit(ar2).order_
+    2
     """
 
     _parameter_constraints: dict = {
         **_BaseForecaster._parameter_constraints,
-        "order": [Interval(Integral, 1, None, closed="left")],
+        "order": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "per_channel": ["boolean"],
+        "max_order": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, order: int = 10, horizon: int = 2, *, alpha: float = 1.0,
-                 patch_len: int = 1500, per_channel: bool = True) -> None:
+    def __init__(self, order: int | str = 10, horizon: int = 2, *, alpha: float = 1.0,
+                 patch_len: int = 1500, per_channel: bool = True, max_order: int = 30) -> None:
         self.order = order
         self.horizon = horizon
         self.alpha = alpha
         self.patch_len = patch_len
         self.per_channel = per_channel
+        self.max_order = max_order
 
     @property
     def _per_channel(self) -> bool:  # channel count fixed only for per-channel models
         return self.per_channel
 
     def _min_times(self) -> int:
-        return self.order + 1
+        return (self.max_order if self.order == "auto" else self.order) + 1
 
     def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
         series = X if y is None else np.concatenate([X, y], axis=-1)
         axes = (0, 2) if self.per_channel else (0, 1, 2)
         offset = series.mean(axis=axes, keepdims=True)  # centre first, for a well-conditioned Gram
         series = series - offset
-        p, T = self.order, series.shape[-1]
+        p = self.max_order if self.order == "auto" else self.order
+        T = series.shape[-1]
         # lags[k] = x_{t-k} for every target sample t >= p; k = 0 is the target itself
         lags = [series[..., p - k:T - k] for k in range(p + 1)]
         n_models = series.shape[1] if self.per_channel else 1
@@ -236,16 +294,33 @@ class ARForecaster(_BaseForecaster):
         means = np.stack([lag.mean(axis=axes) for lag in lags], axis=-1).reshape(n_models, p + 1)
         n = lags[0].size / n_models
         cov = gram - n * means[:, :, None] * means[:, None, :]  # centred sums of products
-        lhs = cov[:, 1:, 1:] + self.alpha * np.eye(p)
-        self.coef_ = np.linalg.solve(lhs, cov[:, 1:, :1])[..., 0]
-        intercept = means[:, 0] - (self.coef_ * means[:, 1:]).sum(axis=-1)
+        self.order_ = p if self.order != "auto" else min(
+            range(1, p + 1), key=lambda q: _bic(cov, q, self.alpha, n))
+        q = self.order_
+        self.coef_ = _solve(cov, q, self.alpha)
+        intercept = means[:, 0] - (self.coef_ * means[:, 1:q + 1]).sum(axis=-1)
         self.intercept_ = intercept + offset.reshape(n_models) * (1.0 - self.coef_.sum(axis=-1))
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        p, n_out = self.order, self.horizon * self.patch_len
+        p, n_out = self.order_, self.horizon * self.patch_len
         buf = np.empty(X.shape[:2] + (p + n_out,))
         buf[..., :p] = X[..., -p:]
         coef = self.coef_[:, ::-1]  # oldest lag first, to match buf's time order
         for s in range(n_out):
             buf[..., p + s] = self.intercept_ + (buf[..., s:p + s] * coef).sum(axis=-1)
         return buf[..., p:]
+
+
+def _solve(cov: np.ndarray, q: int, alpha: float) -> np.ndarray:
+    """Ridge coefficients (n_models, q) of the target on its first ``q`` lags, from the
+    centred sums of products ``cov`` (n_models, p + 1, p + 1) (index 0: the target)."""
+    lhs = cov[:, 1:q + 1, 1:q + 1] + alpha * np.eye(q)
+    return np.linalg.solve(lhs, cov[:, 1:q + 1, :1])[..., 0]
+
+
+def _bic(cov: np.ndarray, q: int, alpha: float, n: float) -> float:
+    """Bayesian information criterion of the order-``q`` model, summed over the models."""
+    coef = _solve(cov, q, alpha)
+    rss = cov[:, 0, 0] - 2 * (coef * cov[:, 0, 1:q + 1]).sum(-1) + np.einsum(
+        "mi,mij,mj->m", coef, cov[:, 1:q + 1, 1:q + 1], coef)
+    return float(np.sum(n * np.log(np.maximum(rss, 1e-300) / n) + q * np.log(n)))

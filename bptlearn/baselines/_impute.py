@@ -1,15 +1,17 @@
-"""Imputation baseline: interpolate missing samples along time."""
+"""Imputation baselines: interpolation along time, the channel mean, other channels."""
 
 from __future__ import annotations
 
 import logging
 import warnings
+from numbers import Real
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import CubicSpline
+from scipy.interpolate import CubicSpline, PchipInterpolator
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.linear_model import Ridge
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import BPTWarning
@@ -24,53 +26,23 @@ def _fill_row(x: np.ndarray, missing: np.ndarray, kind: str) -> np.ndarray:
     t = np.arange(x.size)
     t_obs, t_mis = t[~missing], t[missing]
     values = np.interp(t_mis, t_obs, x[~missing])  # holds the edge values outside the data
-    if kind == "cubic" and t_obs.size >= 4:
+    if kind != "linear" and t_obs.size >= 4:
         inside = (t_mis > t_obs[0]) & (t_mis < t_obs[-1])
-        values[inside] = CubicSpline(t_obs, x[~missing])(t_mis[inside])
+        interpolator = PchipInterpolator if kind == "cubic" else CubicSpline
+        values[inside] = interpolator(t_obs, x[~missing])(t_mis[inside])
     return values
 
 
-class InterpolationImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
-    """Fill missing samples by linear or cubic interpolation along time.
+class _BaseImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
+    """Shared fit/transform: NaNs and ``mask`` mark the samples to fill; others come back
+    bit-identical. Subclasses implement ``_fit(X)`` (X complete where finite) and
+    ``_fill(X, missing) -> filled copy``."""
 
-    The baseline for Brant's imputation task: each channel of each window is
-    interpolated from its own observed samples. Missing samples are the NaNs of
-    ``X`` and, when given, the ``True`` entries of ``mask`` (the paper zeroes
-    masked samples instead of marking them NaN). Observed samples are returned
-    bit-for-bit unchanged.
-
-    Parameters
-    ----------
-    kind : {'linear', 'cubic'}, default='linear'
-        Piecewise-linear (:func:`numpy.interp`) or cubic-spline
-        (:class:`scipy.interpolate.CubicSpline`) interpolation. Before the first and
-        after the last observed sample the nearest observed value is held (no
-        extrapolation); cubic falls back to linear for signals with fewer than 4
-        observed samples. A channel with no observed sample is filled with 0 (the
-        mean of a normalised signal), with a warning.
-
-    Attributes
-    ----------
-    n_chans_in_ : int
-        Number of channels seen during fit (any count is accepted by transform).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from bptlearn.baselines import InterpolationImputer
-    >>> X = np.array([[[1.0, np.nan, 3.0, 0.0, 5.0]]])  # a NaN, and a zeroed sample
-    >>> InterpolationImputer().fit_transform(X, mask=X == 0.0)
-    array([[[1., 2., 3., 4., 5.]]])
-    """
-
-    _parameter_constraints: dict = {"kind": [StrOptions({"linear", "cubic"})]}
-
-    def __init__(self, kind: str = "linear") -> None:
-        self.kind = kind
+    _parameter_constraints: dict = {}
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> InterpolationImputer:
-        """Check the parameters and the windows; nothing is learned.
+    def fit(self, X: Any, y: Any = None) -> _BaseImputer:
+        """Check the parameters and the windows, and learn what the imputer needs.
 
         Parameters
         ----------
@@ -84,11 +56,18 @@ class InterpolationImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted imputer.
         """
-        _check_windows(self, X, reset=True, allow_nan=True)
+        X = _check_windows(self, X, reset=False, match_chans=False, allow_nan=True)
+        state = self._fit(X)
+        vars(self).update(state, n_chans_in_=X.shape[1])
         return self
 
+    def _fit(self, X: np.ndarray) -> dict:
+        return {}
+
+    _same_chans = False
+
     def transform(self, X: Any, mask: Any = None) -> np.ndarray:
-        """Return a copy of ``X`` with its missing samples interpolated.
+        """Return a copy of ``X`` with its missing samples filled.
 
         Parameters
         ----------
@@ -100,10 +79,10 @@ class InterpolationImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_filled : ndarray of X's shape
-            Observed samples unchanged, missing ones interpolated; same float dtype.
+            Observed samples unchanged, missing ones filled; same float dtype.
         """
         check_is_fitted(self)
-        X = _check_windows(self, X, reset=False, match_chans=False, allow_nan=True)
+        X = _check_windows(self, X, reset=False, match_chans=self._same_chans, allow_nan=True)
         missing = np.isnan(X)
         if mask is not None:
             mask = np.asarray(mask)
@@ -113,21 +92,9 @@ class InterpolationImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
                     f"shape {mask.shape} and dtype {mask.dtype}."
                 )
             missing = missing | mask.astype(bool)
-        out = X.copy()
-        empty = 0
-        for w, c in zip(*np.nonzero(missing.any(axis=-1)), strict=True):
-            if missing[w, c].all():
-                out[w, c] = 0.0
-                empty += 1
-            else:
-                out[w, c, missing[w, c]] = _fill_row(X[w, c], missing[w, c], self.kind)
-        if empty:
-            warnings.warn(
-                f"{empty} channel(s) had no observed sample in their window and were filled with "
-                "0; drop those channels (or windows) if 0 is not a meaningful value.",
-                BPTWarning, stacklevel=2,
-            )
-        logger.debug("Interpolated %d samples (%s).", int(missing.sum()), self.kind)
+        out = self._fill(X, missing)
+        out[~missing] = X[~missing]  # observed samples bit-identical, whatever _fill did
+        logger.debug("Filled %d samples (%s).", int(missing.sum()), type(self).__name__)
         return out
 
     def fit_transform(self, X: Any, y: Any = None, mask: Any = None) -> np.ndarray:
@@ -145,7 +112,7 @@ class InterpolationImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_filled : ndarray of X's shape
-            Observed samples unchanged, missing ones interpolated.
+            Observed samples unchanged, missing ones filled.
         """
         return self.fit(X).transform(X, mask=mask)
 
@@ -154,3 +121,190 @@ class InterpolationImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.requires_fit = True
         return tags
+
+
+def _interpolate(X: np.ndarray, missing: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolated copy of X, and the (n, C) rows without any observed sample (left NaN)."""
+    out = np.where(missing, np.nan, X)
+    empty = missing.all(axis=-1)
+    for w, c in zip(*np.nonzero(missing.any(axis=-1) & ~empty), strict=True):
+        out[w, c, missing[w, c]] = _fill_row(X[w, c], missing[w, c], kind)
+    return out, empty
+
+
+class InterpolationImputer(_BaseImputer):
+    """Fill missing samples by linear, cubic (PCHIP) or spline interpolation along time.
+
+    The baseline for Brant's imputation task: each channel of each window is
+    interpolated from its own observed samples. Missing samples are the NaNs of
+    ``X`` and, when given, the ``True`` entries of ``mask`` (the paper zeroes
+    masked samples instead of marking them NaN). Observed samples are returned
+    bit-for-bit unchanged.
+
+    Parameters
+    ----------
+    kind : {'linear', 'cubic', 'spline'}, default='linear'
+        Piecewise-linear (:func:`numpy.interp`), shape-preserving piecewise-cubic
+        (:class:`scipy.interpolate.PchipInterpolator`, no overshoot in long gaps) or
+        cubic-spline (:class:`scipy.interpolate.CubicSpline`) interpolation. Before the
+        first and after the last observed sample the nearest observed value is held (no
+        extrapolation); 'cubic' and 'spline' fall back to linear for signals with fewer
+        than 4 observed samples. A channel with no observed sample is filled with 0
+        (the mean of a normalised signal), with a warning: use
+        :class:`ChannelRegressionImputer` or :class:`ChannelMeanImputer` for those.
+
+    Attributes
+    ----------
+    n_chans_in_ : int
+        Number of channels seen during fit (any count is accepted by transform).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import InterpolationImputer
+    >>> X = np.array([[[1.0, np.nan, 3.0, 0.0, 5.0]]])  # a NaN, and a zeroed sample
+    >>> InterpolationImputer().fit_transform(X, mask=X == 0.0)
+    array([[[1., 2., 3., 4., 5.]]])
+    """
+
+    _parameter_constraints: dict = {"kind": [StrOptions({"linear", "cubic", "spline"})]}
+
+    def __init__(self, kind: str = "linear") -> None:
+        self.kind = kind
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        out, empty = _interpolate(X, missing, self.kind)
+        out[empty] = 0.0
+        if empty.any():
+            warnings.warn(
+                f"{int(empty.sum())} channel(s) had no observed sample in their window and "
+                "were filled with 0; use ChannelRegressionImputer (the other channels) or "
+                "ChannelMeanImputer, or drop those channels.", BPTWarning, stacklevel=3,
+            )
+        return out
+
+
+class ChannelMeanImputer(_BaseImputer):
+    """Fill missing samples with the mean of the channel's observed samples in the window.
+
+    The best constant: where interpolation has nothing near to draw from (long gaps), a
+    channel's mean is often the better guess. A channel with no observed sample in its
+    window gets its mean over the fit data (``mean_``; 0 when the channel counts of fit
+    and transform differ).
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_chans,)
+        Mean of each channel's observed samples in the fit data.
+    n_chans_in_ : int
+        Number of channels seen during fit.
+
+    See Also
+    --------
+    ChannelRegressionImputer : Each channel from the other channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import ChannelMeanImputer
+    >>> X = np.array([[[1.0, np.nan, 5.0], [np.nan, np.nan, np.nan]]])
+    >>> ChannelMeanImputer().fit(np.ones((1, 2, 3))).transform(X)
+    array([[[1., 3., 5.],
+            [1., 1., 1.]]])
+    """
+
+    def __init__(self) -> None:
+        pass
+
+    def _fit(self, X: np.ndarray) -> dict:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channel: mean 0
+            return {"mean_": np.nan_to_num(np.nanmean(X, axis=(0, 2)))}
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        observed = np.where(missing, np.nan, X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(observed, axis=-1, keepdims=True)
+        fallback = self.mean_ if X.shape[1] == self.n_chans_in_ else np.zeros(X.shape[1])
+        mean = np.where(np.isnan(mean), fallback[:, None], mean)
+        return np.broadcast_to(mean, X.shape).astype(X.dtype)
+
+
+class ChannelRegressionImputer(_BaseImputer):
+    """Fill each channel from the other channels at the same instant (ridge regression).
+
+    SEEG contacts on one shaft record overlapping fields, so a channel is partly
+    predictable from its neighbours. ``fit`` learns, for each channel, a
+    :class:`sklearn.linear_model.Ridge` on the other channels' samples (complete
+    instants of the fit data). ``transform`` first interpolates each channel linearly
+    along time (a channel with no observed sample: its fit mean), then predicts every
+    missing sample of a channel from the others. It is the baseline for a whole channel
+    missing; ``r2_`` says how much of each channel the others explain in the fit data.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Ridge penalty, in squared signal units.
+
+    Attributes
+    ----------
+    estimators_ : list of sklearn.linear_model.Ridge
+        One per channel, on the other channels in their order.
+    r2_ : ndarray of shape (n_chans,)
+        In-sample R² of each channel's regression on the fit data.
+    mean_ : ndarray of shape (n_chans,)
+        Mean of each channel in the fit data.
+    n_chans_in_ : int
+        Number of channels seen during fit; transform needs the same channels.
+
+    See Also
+    --------
+    ChannelMeanImputer : The channel mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import ChannelRegressionImputer
+    >>> s = np.random.default_rng(0).normal(size=(4, 1, 200))
+    >>> X = np.concatenate([s, 2 * s], axis=1)  # channel 1 is twice channel 0
+    >>> imp = ChannelRegressionImputer(alpha=1e-6).fit(X)
+    >>> X_gap = X.copy(); X_gap[0, 1] = np.nan  # a whole channel missing
+    >>> bool(np.allclose(imp.transform(X_gap), X, atol=1e-6)), imp.r2_.round(3).tolist()
+    (True, [1.0, 1.0])
+    """
+
+    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")]}
+    _same_chans = True
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def _fit(self, X: np.ndarray) -> dict:
+        samples = X.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
+        samples = samples[np.isfinite(samples).all(axis=1)]
+        C = X.shape[1]
+        if C < 2 or len(samples) < 2:
+            raise ValueError(
+                f"ChannelRegressionImputer predicts each channel from the others, so it needs "
+                f"at least 2 channels and 2 complete instants in X, got {C} channel(s) and "
+                f"{len(samples)} complete instant(s). Use InterpolationImputer instead.")
+        estimators, r2 = [], np.empty(C)
+        for c in range(C):
+            others = np.delete(samples, c, axis=1)
+            est = Ridge(alpha=self.alpha).fit(others, samples[:, c])
+            estimators.append(est)
+            r2[c] = est.score(others, samples[:, c])
+        return {"estimators_": estimators, "r2_": r2, "mean_": samples.mean(axis=0)}
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        base, empty = _interpolate(X, missing, "linear")
+        base = np.where(empty[..., None], self.mean_[:, None], base)
+        out = base.copy()
+        flat = base.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
+        for c, est in enumerate(self.estimators_):
+            rows = missing[:, c].any(axis=-1)
+            if rows.any():
+                pred = est.predict(np.delete(flat, c, axis=1)).reshape(len(X), -1)
+                out[rows, c] = pred[rows]
+        return out.astype(X.dtype, copy=False)

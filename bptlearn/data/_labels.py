@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 
@@ -10,6 +11,8 @@ import numpy as np
 from ..exceptions import BPTWarning
 from ..utils._check import _validate_type
 from ._windows import Windows
+
+logger = logging.getLogger(__name__)
 
 #: Default description pattern: any description containing "seiz" (any case).
 SEIZURE_REGEX = r"(?i)seiz"
@@ -133,11 +136,11 @@ def annotations_to_labels(annotations, windows: Windows, *, regex: str = SEIZURE
         targets = ann.get("ch_names") or ()
         for c in ([chans[n] for n in targets if n in chans] if targets else range(len(chans))):
             per_chan[c].append(span)
-    if not every:
-        warnings.warn(
-            f"No annotation description matches regex={regex!r} (descriptions present: "
-            f"{sorted(set(annotations.description))[:10]}), so every label is 0. Pass a regex "
-            f"that matches your seizure annotations.", BPTWarning, stacklevel=2)
+    if not every:  # an interictal recording, or a regex that misses: say so, quietly
+        logger.info(
+            "No annotation description matches regex=%r (descriptions present: %s), so every "
+            "label is 0. Fine for an interictal recording; otherwise pass a regex that "
+            "matches your seizure annotations.", regex, sorted(set(annotations.description))[:10])
     onsets = np.asarray(windows.onsets, dtype=float)
     win, patch = windows.duration, windows.patch_len / windows.sfreq
     union = _merge(every)
@@ -151,10 +154,18 @@ def annotations_to_labels(annotations, windows: Windows, *, regex: str = SEIZURE
             y_tokens[:, c] = (cov >= token_min_overlap * patch - _TOL) & (cov > _TOL)
     hits = (onsets[None, :] < union[:, 1:] - _TOL) & (onsets[None, :] + win > union[:, :1] + _TOL)
     missed = union[hits.any(axis=1) & ~(hits & y[None, :]).any(axis=1)]
-    if len(missed):
+    instant = missed[:, 1] - missed[:, 0] <= _TOL  # zero length: no overlap, whatever rule
+    if instant.any():
         warnings.warn(
-            f"{len(missed)} event(s) overlap windows but label none of them, covering less "
-            f"than min_overlap={min_overlap} of a {win:g}-s window: "
-            f"{[f'{a:g}-{b:g} s' for a, b in missed[:5]]}. Lower min_overlap or use shorter "
-            f"windows to keep them.", BPTWarning, stacklevel=2)
+            f"{int(instant.sum())} event(s) have zero duration and label no window: a window "
+            f"is labelled by the time it shares with an event, and a zero-length event shares "
+            f"none, even with min_overlap=0 ({[f'{a:g} s' for a, _ in missed[instant][:5]]}). "
+            f"Give these events a duration (e.g. annotations.duration[...] = 1.0).",
+            BPTWarning, stacklevel=2)
+    if (~instant).any():
+        warnings.warn(
+            f"{int((~instant).sum())} event(s) overlap windows but label none of them, covering "
+            f"less than min_overlap={min_overlap} of a {win:g}-s window: "
+            f"{[f'{a:g}-{b:g} s' for a, b in missed[~instant][:5]]}. Lower min_overlap or use "
+            f"shorter windows to keep them.", BPTWarning, stacklevel=2)
     return y.astype(np.int64), y_tokens

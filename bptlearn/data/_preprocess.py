@@ -13,13 +13,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 from scipy.signal import resample_poly
 
 from ..exceptions import BPTWarning
 from ..utils._check import _check_option, _check_sfreq, _validate_type
+from ._resample import resample_ratio, resampled_sfreq
 from ._scaling import FLAT_SCALE
 
 #: Channel types whose data are voltages: what ``picks`` may name.
@@ -52,8 +52,8 @@ class _Plan:
 
     @property
     def out_sfreq(self) -> float:
-        """The exact output rate (``target_sfreq`` up to the rational approximation)."""
-        return self.sfreq * self.up / self.down
+        """The output rate: exactly ``target_sfreq`` unless :func:`resample_ratio` warned."""
+        return resampled_sfreq(self.sfreq, self.up, self.down)
 
     def n_out(self, n_in: int) -> int:
         """Output samples from ``n_in`` input samples (as ``resample_poly`` gives)."""
@@ -99,14 +99,8 @@ def _make_plan(sfreq, *, target_sfreq=250.0, n_patches=15, patch_len=1500, strid
     n_patches = _positive_int(n_patches, "n_patches", 15)
     patch_len = _positive_int(patch_len, "patch_len")
     _check_option("nan_policy", nan_policy, ("raise", "omit"))
-    ratio = Fraction(target_sfreq / sfreq).limit_denominator(10_000)
-    up, down = ratio.numerator, ratio.denominator
-    if abs(sfreq * up / down - target_sfreq) > 1e-6 * target_sfreq:
-        warnings.warn(
-            f"Resampling {sfreq} Hz to {target_sfreq} Hz uses the ratio {up}/{down}, so the "
-            f"output rate is {sfreq * up / down:.6f} Hz (recorded in the result's sfreq).",
-            BPTWarning, stacklevel=3)
-    out_sfreq = sfreq * up / down
+    up, down = resample_ratio(sfreq, target_sfreq)
+    out_sfreq = resampled_sfreq(sfreq, up, down)
     win = n_patches * patch_len
     if stride is None:
         stride_n = win
@@ -147,18 +141,23 @@ def _make_plan(sfreq, *, target_sfreq=250.0, n_patches=15, patch_len=1500, strid
 
 
 def _process(get: Callable[[slice, int, int], np.ndarray], ch_names: Sequence[str], o0: int,
-             o1: int, plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Process input samples ``[o0, o1)`` of every channel.
+             o1: int, plan: _Plan, n_groups: int = 1
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Process input samples ``[o0, o1)`` of every row.
 
-    ``get(channel_slice, o0, o1)`` returns the input data (any float dtype; it is copied
-    before anything changes). Returns the float32 output ``(n_chans, n_out)``, the mask
-    of input samples that were non-finite in any channel, and each channel's peak-to-peak.
+    ``get(row_slice, o0, o1)`` returns the input data (any float dtype; it is copied
+    before anything changes). The rows are ``n_groups`` equal groups (the epochs of
+    epoched input, stacked, so that the filters are designed once for all of them), and
+    ``ch_names`` names each row. Returns the float32 output ``(n_rows, n_out)``, the mask
+    ``(n_groups, n_in)`` of input samples that were non-finite in any row of a group, and
+    each row's peak-to-peak.
     """
     import mne
 
     n_chans, n_in = len(ch_names), o1 - o0
+    per_group = n_chans // n_groups
     out = np.empty((n_chans, plan.n_out(n_in)), dtype=np.float32)
-    nonfinite = np.zeros(n_in, dtype=bool)
+    nonfinite = np.zeros((n_groups, n_in), dtype=bool)
     ptp = np.empty(n_chans)
     step = max(1, _BLOCK_BYTES // max(1, 8 * n_in))
     for c0 in range(0, n_chans, step):
@@ -172,9 +171,11 @@ def _process(get: Callable[[slice, int, int], np.ndarray], ch_names: Sequence[st
                 raise ValueError(
                     f"The data hold NaN or infinite samples (first at sample {first}, "
                     f"{first / plan.sfreq:.3f} s) in channel(s) "
-                    f"{[ch_names[i] for i in bad_rows[:10]]}. Pass nan_policy='omit' to drop "
-                    f"the windows that contain them, mark those channels bad, or interpolate.")
-            nonfinite |= ~finite.all(axis=0)
+                    f"{list(dict.fromkeys(ch_names[i] for i in bad_rows))[:10]}. Pass "
+                    f"nan_policy='omit' to drop the windows that contain them, mark those "
+                    f"channels bad, or interpolate.")
+            for r in bad_rows:
+                nonfinite[r // per_group] |= ~finite[r - c0]
             x[~finite] = 0.0
         ptp[block] = np.ptp(x, axis=1) if n_in else 0.0
         if plan.up != plan.down:  # resample first: the filters then run on fewer samples
@@ -208,6 +209,10 @@ def _flag_flat(ptp: np.ndarray, ch_names: Sequence[str]) -> list[str]:
     return flat
 
 
+class _TooShortError(ValueError):
+    """A recording shorter than one window (``bptlearn embed`` reports these apart)."""
+
+
 def _too_short(n_in: int, plan: _Plan, what: str = "The recording") -> ValueError:
     """The error for an input shorter than one window."""
     seconds = n_in / plan.sfreq
@@ -218,7 +223,7 @@ def _too_short(n_in: int, plan: _Plan, what: str = "The recording") -> ValueErro
                f"smallest input the model takes; use a longer recording.")
     else:
         fix = f"Pass n_patches={min(fits, 15)} or fewer, or use a longer recording."
-    return ValueError(
+    return _TooShortError(
         f"{what} lasts {seconds:g} s, shorter than one window of n_patches={plan.n_patches} x "
         f"patch_len={plan.patch_len} samples ({need:g} s at {plan.out_sfreq:g} Hz). {fix}")
 

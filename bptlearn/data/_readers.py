@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from ..exceptions import BPTWarning
 from ..utils._check import _check_sfreq, _validate_type
 
 #: File endings read_recording understands (MNE's readers, plus .npy with sfreq).
@@ -23,12 +25,19 @@ class _NpyFile:
     """
 
     def __init__(self, path: Path) -> None:
-        with open(path, "rb") as f:
+        with _damaged(path, ".npy"), open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
             read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                            else np.lib.format.read_array_header_2_0)
             shape, fortran, dtype = read_header(f)
             self.offset = f.tell()
+        need = self.offset + int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if path.stat().st_size < need:
+            raise ValueError(
+                f"{path.name!r} is truncated: its header promises an array of shape {shape} "
+                f"({np.dtype(dtype)}, {need} bytes with the header), but the file holds "
+                f"{path.stat().st_size} bytes. Copy the file again, or re-save it with "
+                "numpy.save.")
         if len(shape) != 2 or fortran:
             raise ValueError(
                 f"{path.name!r} holds an array of shape {shape}"
@@ -68,19 +77,36 @@ def _damaged(path: Path, ext: str):
             UnicodeDecodeError) as err:
         raise ValueError(
             f"Could not read {path.name!r} as a {ext} recording: it is damaged, truncated or "
-            f"not a {ext} file ({type(err).__name__}: {err})."
+            f"not a {ext} file ({type(err).__name__}: {err}). Copy the file again, or "
+            "export it anew from the program that recorded it."
         ) from err
+
+
+def _report_truncation(path: Path, messages: list[str], raw, strict: bool) -> None:
+    """Surface MNE's 'file size' warning of a truncated file (other chatter stays quiet)."""
+    said = [m for m in messages if "file size" in m or "truncat" in m.lower()]
+    if not said:
+        return
+    text = (f"{path.name!r} is truncated: MNE says {said[0].split('. ')[0]!r}. Only its "
+            f"first {raw.times[-1]:.1f} s (the complete records) can be read.")
+    if strict:
+        raise ValueError(f"{text} Copy the file again, or pass strict=False to read what "
+                         "is there.")
+    warnings.warn(f"{text} Copy the file again, or pass strict=True to refuse such files.",
+                  BPTWarning, stacklevel=3)
 
 
 def read_recording(path: str | os.PathLike, sfreq: float | None = None, *,
                    preload: bool = False, ch_types: str | dict[str, str] | None = None,
-                   ch_names: list[str] | None = None, subject: str | None = None):
+                   ch_names: list[str] | None = None, subject: str | None = None,
+                   strict: bool = False):
     """Read one recording file into an :class:`mne.io.Raw`.
 
     EDF, BDF, BrainVision (``.vhdr``) and FIF are read with MNE's readers (lazily unless
     ``preload``, so :func:`iter_windows` can stream them). A ``.npy`` file holds an array
     ``(n_chans, n_times)`` in µV and needs ``sfreq``; it is loaded into memory (stream
-    large ones with ``iter_windows(path, sfreq=...)``, which memory-maps them).
+    large ones with ``iter_windows(path, sfreq=...)``, which reads each batch's samples
+    from the file with plain reads, no memory map, so memory stays bounded by the batch).
 
     Parameters
     ----------
@@ -99,6 +125,10 @@ def read_recording(path: str | os.PathLike, sfreq: float | None = None, *,
     subject : str or None, default=None
         Subject id stored in ``raw.info['subject_info']['his_id']``, which
         :func:`to_windows` passes on as ``groups``.
+    strict : bool, default=False
+        Refuse a file shorter than its header says (a truncated EDF/BDF); by default it is
+        read up to its last complete record, with a :class:`~bptlearn.exceptions.BPTWarning`
+        naming the file.
 
     Returns
     -------
@@ -147,8 +177,10 @@ def read_recording(path: str | os.PathLike, sfreq: float | None = None, *,
         if isinstance(ch_types, dict):
             raw.set_channel_types(ch_types, verbose="error")
     else:
-        with _damaged(path, ext):
-            raw = mne.io.read_raw(path, preload=preload, verbose="error")
+        with _damaged(path, ext), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            raw = mne.io.read_raw(path, preload=preload, verbose="warning")
+        _report_truncation(path, [str(w.message) for w in caught], raw, strict)
         if sfreq is not None and _check_sfreq(sfreq) != raw.info["sfreq"]:
             raise ValueError(
                 f"sfreq={sfreq} contradicts the file's sampling rate {raw.info['sfreq']} Hz. "
@@ -245,6 +277,12 @@ def read_manifest(path: str | os.PathLike, sfreq: float | None = None
     ...     [(p.name, s, subj) for p, s, subj in read_manifest(csv)]
     [('a.npy', 1000.0, 'P01'), ('b.fif', None, 'P02')]
     """
+    return [(row["path"], row["sfreq"], row["subject"]) for row in _manifest_rows(path, sfreq)]
+
+
+def _manifest_rows(path: str | os.PathLike, sfreq: float | None) -> list[dict]:
+    """Each row of a manifest as a dict: ``path`` (a Path), ``sfreq``, ``subject`` and the
+    other non-empty columns as text."""
     path = Path(path)
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -253,11 +291,19 @@ def read_manifest(path: str | os.PathLike, sfreq: float | None = None
             f"Manifest {str(path)!r} must be a CSV file with a 'path' column (optional: "
             f"'sfreq', 'subject'); it has columns {list(rows[0]) if rows else 'none (empty)'}.")
     out = []
-    for row in rows:
-        p = Path(row["path"])
-        rate = row.get("sfreq") or None
-        out.append((p if p.is_absolute() else path.parent / p,
-                    _check_sfreq(float(rate)) if rate is not None else sfreq,
-                    row.get("subject") or None))
+    for line, row in enumerate(rows, start=2):
+        row = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
+        if "path" not in row:
+            raise ValueError(f"Manifest {str(path)!r}, line {line}: the path cell is empty; "
+                             f"give every row a recording file.")
+        p, rate, subject = Path(row.pop("path")), row.pop("sfreq", None), row.pop("subject", None)
+        try:
+            rate = sfreq if rate is None else _check_sfreq(float(rate))
+        except ValueError:
+            raise ValueError(
+                f"Manifest {str(path)!r}, line {line}: sfreq {rate!r} is not a positive rate "
+                f"in Hz; write a number such as 1000, or leave the cell empty.") from None
+        out.append({**row, "path": p if p.is_absolute() else path.parent / p, "sfreq": rate,
+                    "subject": subject})
     return out
 

@@ -22,6 +22,7 @@ from ._preprocess import (
     _window_starts,
 )
 from ._readers import _NpyFile, read_recording
+from ._segments import bad_spans, overlaps_bad, warn_rejected
 from ._windows import Windows, _source
 
 
@@ -59,7 +60,7 @@ def iter_windows(source, sfreq: float | None = None, *, batch_size: int = 16,
                  l_freq: float | None = None, h_freq: float | None = None,
                  notch: float | Sequence[float] | None = None, patch_len: int = 1500,
                  target_sfreq: float = 250.0, nan_policy: str = "raise",
-                 ) -> Iterator[Windows]:
+                 reject_by_annotation: bool = True) -> Iterator[Windows]:
     """Yield batches of model windows from a long recording, one stretch at a time.
 
     Only the input samples of the current batch (plus a few seconds of context) are
@@ -81,9 +82,10 @@ def iter_windows(source, sfreq: float | None = None, *, batch_size: int = 16,
     batch_size : int, default=16
         Windows per yielded batch (the last one may be smaller).
     picks, ch_names, channels, n_patches, stride, l_freq, h_freq, notch, patch_len, \
-target_sfreq, nan_policy
-        As in :func:`to_windows`. Normalisation is not offered here: it needs the whole
-        recording; the estimators learn their scaling in ``fit``.
+target_sfreq, nan_policy, reject_by_annotation
+        As in :func:`to_windows` (windows overlapping ``BAD*`` annotations are dropped
+        before anything is read, with one warning). Normalisation is not offered here: it
+        needs the whole recording; the estimators learn their scaling in ``fit``.
 
     Yields
     ------
@@ -102,8 +104,12 @@ target_sfreq, nan_policy
     >>> [len(b) for b in iter_windows(raw, batch_size=4, n_patches=2)]
     [4, 4, 2]
     """
+    import mne
+
     batch_size = _positive_int(batch_size, "batch_size")
-    src = _source(_open(source, sfreq), sfreq, picks, ch_names, channels)
+    _validate_type(reject_by_annotation, bool, "reject_by_annotation")
+    inst = _open(source, sfreq)
+    src = _source(inst, sfreq, picks, ch_names, channels)
     plan = _make_plan(src.sfreq, target_sfreq=target_sfreq, n_patches=n_patches,
                       patch_len=patch_len, stride=stride, l_freq=l_freq, h_freq=h_freq,
                       notch=notch, nan_policy=nan_policy)
@@ -111,10 +117,17 @@ target_sfreq, nan_policy
     starts = _window_starts(n_in, plan)
     if not len(starts):
         raise _too_short(n_in, plan)
-    return _batches(get, n_in, t0, starts, src, plan, batch_size)
+    n_rejected = 0
+    if reject_by_annotation and isinstance(inst, mne.io.BaseRaw):
+        bad, names = bad_spans(inst)
+        rejected = overlaps_bad(t0 + starts / plan.out_sfreq, plan.win / plan.out_sfreq, bad)
+        n_rejected = int(rejected.sum())
+        warn_rejected(n_rejected, len(starts), names)
+        starts = starts[~rejected]
+    return _batches(get, n_in, t0, starts, src, plan, batch_size, n_rejected)
 
 
-def _batches(get, n_in, t0, starts, src, plan, batch_size) -> Iterator[Windows]:
+def _batches(get, n_in, t0, starts, src, plan, batch_size, n_rejected) -> Iterator[Windows]:
     """The generator behind :func:`iter_windows` (checks ran before the first batch)."""
     context, up, down = plan.context, plan.up, plan.down
     flagged: set[str] = set()
@@ -124,7 +137,7 @@ def _batches(get, n_in, t0, starts, src, plan, batch_size) -> Iterator[Windows]:
         o0 = max(0, lo // down * down)  # a multiple of down keeps the output grid aligned
         o1 = min(n_in, -(-(st[-1] + plan.win) * down // up) + context)
         out, nonfinite, ptp = _process(get, src.ch_names, o0, o1, plan)
-        keep = ~_nonfinite_windows(st, nonfinite, o0, plan)
+        keep = ~_nonfinite_windows(st, nonfinite[0], o0, plan)
         if not keep.all():
             warnings.warn(f"nan_policy='omit' dropped {int((~keep).sum())} window(s) of this "
                           f"batch holding NaN or infinite samples.", BPTWarning, stacklevel=2)
@@ -138,4 +151,4 @@ def _batches(get, n_in, t0, starts, src, plan, batch_size) -> Iterator[Windows]:
         X = _cut(out, st[keep] - o0 * up // down, plan)
         groups = None if src.subject is None else np.full(len(X), src.subject, dtype=object)
         yield Windows(X, list(src.ch_names), t0 + st[keep] / plan.out_sfreq, plan.out_sfreq,
-                      plan.n_patches, plan.patch_len, src.bads, flat, groups, None)
+                      plan.n_patches, plan.patch_len, src.bads, flat, groups, None, n_rejected)

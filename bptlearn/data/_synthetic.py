@@ -18,6 +18,7 @@ The signal model, per patient (all amplitudes in µV):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +52,10 @@ class SEEGRecording:
         One ``(onset_s, duration_s, onset_channels)`` per seizure: time of the first
         discharge, time until the last channel stops, and the names of the channels
         where it starts.
+    events : dict of str to ndarray, default={}
+        Event masks the simulator knows, each a boolean array of shape
+        ``(n_chans, n_times)``, keyed by ``'seizure'``, ``'spike'``, ``'hfo'`` or
+        ``'artefact'``: synthetic supervision for pretraining objectives.
 
     Examples
     --------
@@ -67,6 +72,7 @@ class SEEGRecording:
     ch_names: list[str]
     patient_id: str
     seizures: list[tuple[float, float, tuple[str, ...]]] = field(default_factory=list)
+    events: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_chans(self) -> int:
@@ -77,6 +83,43 @@ class SEEGRecording:
     def n_times(self) -> int:
         """Number of samples per channel."""
         return self.data.shape[1]
+
+    def resample(self, sfreq: float) -> SEEGRecording:
+        """Return the recording at another rate, labels and events included.
+
+        The signal goes through :func:`~bptlearn.data.resample` (polyphase); labels,
+        event masks and nothing else follow by nearest sample, so a pretraining loop can
+        bring a recording of any native rate (see :func:`~bptlearn.data.randomize_recording`) to the
+        model's rate with its synthetic supervision.
+
+        Parameters
+        ----------
+        sfreq : float
+            New rate in Hz.
+
+        Returns
+        -------
+        rec : SEEGRecording
+            A new recording (``self`` when the rate is unchanged).
+
+        Examples
+        --------
+        >>> from bptlearn.data import make_seeg
+        >>> rec = make_seeg(n_patients=1, n_chans=2, duration=60.0, random_state=0)[0]
+        >>> low = rec.resample(100.0)
+        >>> low.data.shape, low.events["seizure"].shape, low.sfreq
+        ((2, 6000), (2, 6000), 100.0)
+        """
+        from ._resample import resample
+
+        sfreq = _check_sfreq(sfreq)
+        if sfreq == self.sfreq:
+            return self
+        data = resample(self.data, self.sfreq, sfreq, axis=1)
+        idx = np.minimum((np.arange(data.shape[1]) * self.sfreq / sfreq).astype(int),
+                         self.n_times - 1)
+        return dataclasses.replace(self, data=data, labels=self.labels[:, idx], sfreq=sfreq,
+                                   events={k: v[:, idx] for k, v in self.events.items()})
 
     def to_raw(self):
         """Return the recording as an :class:`mne.io.RawArray` with seizure annotations.
@@ -178,8 +221,10 @@ def _background(rng, params, shaft_of, n_times, sfreq, line_freq) -> tuple[np.nd
     return bg, rms
 
 
-def _add_spikes(rng, params, data, rms, sfreq, rate_scale=1.0) -> None:
-    """Add unlabelled interictal spikes: 70 ms biphasic transients, 2-5 x background."""
+def _add_spikes(rng, params, data, rms, sfreq, rate_scale=1.0) -> np.ndarray:
+    """Add interictal spikes (70 ms biphasic transients, 2-5 x background), not labelled as
+    seizure; return their ``'spike'`` event mask: the +-50 ms around each spike's peak on the
+    contacts where it reaches at least the background RMS."""
     n_chans, n_times = data.shape
     half = max(2, int(0.1 * sfreq))
     t = np.arange(-half, half) / sfreq
@@ -188,9 +233,13 @@ def _add_spikes(rng, params, data, rms, sfreq, rate_scale=1.0) -> None:
     centres = rng.integers(half, max(half + 1, n_times - half), size=n_spikes)
     hubs = rng.integers(0, n_chans, size=n_spikes)
     chans = np.arange(n_chans)
+    mask = np.zeros(data.shape, dtype=bool)
+    core = max(1, int(0.05 * sfreq))
     for c0, hub in zip(centres, hubs, strict=True):
         gains = rng.uniform(2.0, 5.0) * np.exp(-np.abs(chans - hub) / 1.5) * rms
         data[:, c0 - half:c0 + half] += gains[:, None] * wave[None, :]
+        mask[gains >= rms, max(0, c0 - core):c0 + core] = True
+    return mask
 
 
 def _spike_wave(phase: np.ndarray) -> np.ndarray:
@@ -254,14 +303,16 @@ def _simulate(rng, n_chans, n_times, sfreq, line_freq, seizures, patient_id,
     params = _patient_params(rng) if params is None else params
     ch_names, shaft_of = _shaft_names(rng, n_chans)
     data, rms = _background(rng, params, shaft_of, n_times, sfreq, line_freq)
-    _add_spikes(rng, params, data, rms, sfreq, spike_scale)
+    spikes = _add_spikes(rng, params, data, rms, sfreq, spike_scale)
     labels = np.zeros((n_chans, n_times), dtype=bool)
     events = []
     for onset, n_sz in seizures:
         starts = _add_seizure(rng, params, data, labels, rms, shaft_of, onset, n_sz, sfreq,
                               ch_names)
         events.append((onset / sfreq, n_sz / sfreq, starts))
-    return SEEGRecording(data, labels, float(sfreq), ch_names, patient_id, events)
+    spikes &= ~labels
+    return SEEGRecording(data, labels, float(sfreq), ch_names, patient_id, events,
+                         {"seizure": labels, "spike": spikes})
 
 
 def _per_patient(value, n_patients: int, name: str) -> list[int]:

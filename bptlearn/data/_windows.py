@@ -22,6 +22,14 @@ from ._preprocess import (
 )
 from ._readers import _NpyFile
 from ._scaling import robust_channel_stats
+from ._segments import (
+    _by_length,
+    _stacked,
+    bad_spans,
+    event_trials,
+    overlaps_bad,
+    warn_rejected,
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,14 @@ class Windows:
         Subject id of each window (from ``info['subject_info']['his_id']``), for
         patient-wise cross-validation; ``None`` when the input does not name a subject.
     epochs : ndarray of shape (n_windows,) or None
-        Index of the epoch each window comes from, for Epochs and 3-D array input.
+        Index of the epoch (or event trial) each window comes from, for Epochs, 3-D array
+        and ``events`` input.
+    n_rejected : int
+        Windows dropped because they overlap a ``BAD*`` annotation
+        (``reject_by_annotation=True``; for :func:`iter_windows`, in the whole recording).
+    targets : ndarray of shape (n_windows,) or None
+        The event id (events array) or description (annotations) of each window's trial,
+        for ``events`` input.
 
     Examples
     --------
@@ -73,6 +88,8 @@ class Windows:
     flat: list[str] = field(default_factory=list)
     groups: np.ndarray | None = None
     epochs: np.ndarray | None = None
+    n_rejected: int = 0
+    targets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.X)
@@ -93,6 +110,7 @@ class _Source:
     bads: list[str]
     subject: str | None
     has_epochs: bool
+    targets: np.ndarray | None = None  # one per segment (event trials)
 
 
 def _subject(info) -> str | None:
@@ -138,10 +156,15 @@ def _pick_names(all_names: list[str], types: list[str], picks, bads: list[str],
     return good, dropped
 
 
-def _source(inst, sfreq, picks, ch_names, channels) -> _Source:
+def _source(inst, sfreq, picks, ch_names, channels, events=None, trial_start_offset=0.0,
+            trial_stop_offset=None) -> _Source:
     """Resolve Raw, Epochs or arrays into a :class:`_Source` (nothing is copied yet)."""
     import mne
 
+    if events is not None and not isinstance(inst, mne.io.BaseRaw):
+        raise TypeError(f"events cuts trials out of a continuous recording, so inst must be an "
+                        f"mne.io.Raw, got {type(inst).__name__}. Read the file with "
+                        f"bptlearn.data.read_recording, or leave events=None.")
     if isinstance(inst, (mne.io.BaseRaw, mne.BaseEpochs)):
         if sfreq is not None and float(sfreq) != inst.info["sfreq"]:
             raise ValueError(
@@ -155,8 +178,14 @@ def _source(inst, sfreq, picks, ch_names, channels) -> _Source:
         if isinstance(inst, mne.io.BaseRaw):
             def get(block, o0, o1):
                 return inst.get_data(picks=names[block], start=o0, stop=o1, units=units)
-            segments = [(get, inst.n_times, inst.first_samp / fs)]
-            return _Source(names, fs, segments, bads, _subject(inst.info), False)
+            if events is None:
+                segments = [(get, inst.n_times, inst.first_samp / fs)]
+                return _Source(names, fs, segments, bads, _subject(inst.info), False)
+            starts, stops, targets = event_trials(inst, events, trial_start_offset,
+                                                  trial_stop_offset)
+            segments = [(lambda b, o0, o1, s=int(s): get(b, s + o0, s + o1), int(e - s),
+                         (inst.first_samp + s) / fs) for s, e in zip(starts, stops, strict=True)]
+            return _Source(names, fs, segments, bads, _subject(inst.info), True, targets)
         data = inst.get_data(picks=names, units=units)
         t0 = inst.events[:, 0] / fs + inst.tmin
         segments = [(lambda b, o0, o1, e=e: data[e, b, o0:o1], data.shape[-1], float(t0[e]))
@@ -214,13 +243,19 @@ def to_windows(inst, sfreq: float | None = None, *,
                n_patches: int = 15, stride: float | None = None, l_freq: float | None = None,
                h_freq: float | None = None, notch: float | Sequence[float] | None = None,
                normalize: str | None = None, patch_len: int = 1500,
-               target_sfreq: float = 250.0, nan_policy: str = "raise") -> Windows:
+               target_sfreq: float = 250.0, nan_policy: str = "raise",
+               reject_by_annotation: bool = True, events=None,
+               trial_start_offset: float = 0.0, trial_stop_offset: float | None = None,
+               ) -> Windows:
     """Cut a recording into model windows of ``n_patches`` patches at 250 Hz.
 
-    The channels of the picked types are taken (bad channels dropped and reported),
-    resampled with :func:`scipy.signal.resample_poly` (polyphase, anti-aliased), optionally
-    band-passed and notch-filtered with :mod:`mne.filter` (FIR, zero phase) at the output
-    rate, and cut into windows. The input is never modified.
+    The channels of the picked types are taken (channels in ``info['bads']`` dropped and
+    reported, as the estimators drop them), resampled with :func:`resample` (polyphase,
+    anti-aliased, exact ratio), optionally band-passed and notch-filtered with
+    :mod:`mne.filter` (FIR, zero phase) at the output rate, and cut into windows. Windows
+    overlapping a ``BAD*`` annotation of a Raw are dropped, as MNE's
+    ``reject_by_annotation`` does. Epochs (and 3-D arrays) are processed together, the
+    filters designed once. The input is never modified.
 
     Parameters
     ----------
@@ -255,12 +290,26 @@ def to_windows(inst, sfreq: float | None = None, *,
         Output rate in Hz (Brant's rate).
     nan_policy : {'raise', 'omit'}, default='raise'
         NaN or infinite samples raise, or (``'omit'``) the windows holding them are dropped.
+    reject_by_annotation : bool, default=True
+        Drop the windows of a Raw that overlap an annotation whose description starts with
+        ``'bad'`` (any case: ``'BAD_artifact'``, MNE's ``'BAD boundary'`` between
+        concatenated recordings), with a warning; the count is ``n_rejected``.
+    events : ndarray of shape (n_events, 3), mne.Annotations or None, default=None
+        Cut windows only inside trials around these events of a Raw (braindecode's
+        windows from events): an MNE events array (trials from ``onset +
+        trial_start_offset`` to ``onset + trial_stop_offset``) or annotations (to
+        ``onset + duration + trial_stop_offset``). ``epochs`` gives each window's trial
+        and ``targets`` its event id or description.
+    trial_start_offset, trial_stop_offset : float or None, default=0.0 and None
+        Seconds added to each trial's start and end (``trial_stop_offset`` is required
+        with an events array).
 
     Returns
     -------
     windows : Windows
         ``X``, ``ch_names``, ``onsets``, ``sfreq``, dropped ``bads``, ``flat`` channels,
-        ``groups`` (subject ids) and, for epoched input, ``epochs``.
+        ``groups`` (subject ids), for epoched input ``epochs``, ``n_rejected`` and, for
+        ``events``, ``targets``.
 
     See Also
     --------
@@ -276,32 +325,52 @@ def to_windows(inst, sfreq: float | None = None, *,
     >>> w.X.shape, w.sfreq, w.onsets[:3].tolist()
     ((10, 4, 3000), 250.0, [0.0, 12.0, 24.0])
     """
+    import mne
+
     _check_option("normalize", normalize, (None, "robust", "zscore"))
-    src = _source(inst, sfreq, picks, ch_names, channels)
+    _validate_type(reject_by_annotation, bool, "reject_by_annotation")
+    src = _source(inst, sfreq, picks, ch_names, channels, events, trial_start_offset,
+                  trial_stop_offset)
     plan = _make_plan(src.sfreq, target_sfreq=target_sfreq, n_patches=n_patches,
                       patch_len=patch_len, stride=stride, l_freq=l_freq, h_freq=h_freq,
                       notch=notch, nan_policy=nan_policy)
-    Xs, onsets, epoch_idx = [], [], []
-    ptp = np.zeros(len(src.ch_names))
-    for e, (get, n_in, t0) in enumerate(src.segments):
+    bad, bad_names = (bad_spans(inst) if reject_by_annotation
+                      and isinstance(inst, mne.io.BaseRaw) else (np.empty((0, 2)), []))
+    n_chans, duration = len(src.ch_names), plan.win / plan.out_sfreq
+    parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # segment -> (X, onsets)
+    ptp = np.zeros(n_chans)
+    n_nonfinite = n_rejected = n_total = 0
+    for n_in, group in _by_length(src.segments):  # one pass (one filter design) per length
         starts = _window_starts(n_in, plan)
         if not len(starts):
             raise _too_short(n_in, plan, "Each epoch" if src.has_epochs else "The recording")
-        out, nonfinite, seg_ptp = _process(get, src.ch_names, 0, n_in, plan)
-        ptp = np.maximum(ptp, seg_ptp)
-        keep = ~_nonfinite_windows(starts, nonfinite, 0, plan)
-        Xs.append(_cut(out, starts[keep], plan))
-        onsets.append(t0 + starts[keep] / plan.out_sfreq)
-        epoch_idx.append(np.full(int(keep.sum()), e))
-    X = np.concatenate(Xs)
-    n_dropped = sum(len(_window_starts(n, plan)) for _, n, _ in src.segments) - len(X)
-    if n_dropped:
-        warnings.warn(f"nan_policy='omit' dropped {n_dropped} window(s) holding NaN or infinite "
-                      f"samples; {len(X)} remain.", BPTWarning, stacklevel=2)
+        out, nonfinite, row_ptp = _process(_stacked([src.segments[e][0] for e in group],
+                                                    n_chans), src.ch_names * len(group), 0,
+                                           n_in, plan, len(group))
+        ptp = np.maximum(ptp, row_ptp.reshape(len(group), n_chans).max(axis=0))
+        out = out.reshape(len(group), n_chans, -1)
+        for k, e in enumerate(group):
+            onsets = src.segments[e][2] + starts / plan.out_sfreq
+            keep = ~_nonfinite_windows(starts, nonfinite[k], 0, plan)
+            rejected = keep & overlaps_bad(onsets, duration, bad)
+            n_nonfinite, n_rejected = n_nonfinite + int((~keep).sum()), n_rejected + int(
+                rejected.sum())
+            n_total += len(starts)
+            keep &= ~rejected
+            parts[e] = (_cut(out[k], starts[keep], plan), onsets[keep])
+    X = np.concatenate([parts[e][0] for e in sorted(parts)])
+    onsets_arr = np.concatenate([parts[e][1] for e in sorted(parts)])
+    epoch_idx = np.concatenate([np.full(len(parts[e][1]), e) for e in sorted(parts)])
+    if n_nonfinite:
+        warnings.warn(f"nan_policy='omit' dropped {n_nonfinite} window(s) holding NaN or "
+                      f"infinite samples; {n_total - n_nonfinite} remain.", BPTWarning,
+                      stacklevel=2)
+    warn_rejected(n_rejected, n_total, bad_names)
     flat = _flag_flat(ptp, src.ch_names)
     _normalize(X, normalize)
-    onsets_arr = np.concatenate(onsets)
     groups = None if src.subject is None else np.full(len(X), src.subject, dtype=object)
     return Windows(X, list(src.ch_names), onsets_arr, plan.out_sfreq, plan.n_patches,
                    plan.patch_len, src.bads, flat, groups,
-                   np.concatenate(epoch_idx) if src.has_epochs else None)
+                   epoch_idx if src.has_epochs else None, n_rejected,
+                   None if src.targets is None else src.targets[epoch_idx])
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import warnings
@@ -17,27 +18,74 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..data import robust_channel_stats
+from ..data._units import implausible_amplitude
 from ..exceptions import BPTWarning, InputContractWarning
-from ..nn import BPTModel
+from ..nn import LAYERS, PRESETS, BPTModel
+from ..utils._random import draw_seed
 from ..utils._tags import _ThreeDMixin
 from ..weights import load
-from ._input import Signals, check_channels, check_signals, n_patches_of, to_patches
+from ._input import (
+    Signals,
+    check_channels,
+    check_signals,
+    match_channels,
+    n_patches_of,
+    to_patches,
+)
 
 logger = logging.getLogger(__name__)
+# (class, parameters, message) of the input-contract warnings already given
+_WARNED: set[tuple[str, str, str]] = set()
 
 SCALINGS = ("auto", "channel", "global", "window")
+#: Bound of the scaled input the model sees: far above any real signal (a million robust
+#: standard deviations), far below float32 overflow in the band power. Finite input, finite
+#: output: one wild sample (1e25) is clipped, not turned into NaN embeddings.
+INPUT_CLIP = 1e6
 # contract normalisation of the weights -> what scaling='auto' applies
 _AUTO_SCALING = {"robust_channel": "channel", "zscore_window": "window", "unknown": "window",
                  "none": None}
 
 
-class _BPTBase(_ThreeDMixin, BaseEstimator):
+def _fit_aside(fit: Callable) -> Callable:
+    """Run ``fit`` on a shallow copy of the estimator; the copy's state replaces the
+    estimator's only when ``fit`` returns, so a fit that fails keeps the previous fit."""
+
+    @functools.wraps(fit)
+    def fit_aside(self, *args, **kwargs):
+        if vars(self).get("_fitting_aside"):  # a nested fit (super().fit): already aside
+            return fit(self, *args, **kwargs)
+        trial = object.__new__(type(self))
+        vars(trial).update(vars(self), _fitting_aside=True)
+        out = fit(trial, *args, **kwargs)
+        del vars(trial)["_fitting_aside"]
+        vars(self).clear()
+        vars(self).update(vars(trial))
+        return self if out is trial else out
+
+    fit_aside._fits_aside = True
+    return fit_aside
+
+
+class _FitAside:
+    """Mixin: every ``fit``, ``partial_fit`` and ``fit_transform`` a subclass defines builds
+    the new state aside and assigns it only on success (see :func:`_fit_aside`)."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("fit", "partial_fit", "fit_transform"):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_fits_aside", False):
+                setattr(cls, name, _fit_aside(method))
+
+
+class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
     """Shared machinery; subclasses declare their parameters in ``__init__``."""
 
     _parameter_constraints: dict = {
         "weights": [str, os.PathLike, tuple, None],
-        "preset": [StrOptions({"nano", "tiny", "small", "medium", "large"})],
-        "layer": [StrOptions({"spatial", "temporal"})],
+        "preset": [StrOptions(set(PRESETS))],
+        "layer": [StrOptions(set(LAYERS))],
         "scaling": [StrOptions(set(SCALINGS)), None],
         "sfreq": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -73,11 +121,8 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
     def _load_model(self) -> BPTModel:
         """Pretrained weights (or a seeded random init when ``weights=None``), in eval mode."""
         if self.weights is None:
-            seed = np.random.RandomState(self.random_state).randint(2**31) \
-                if not isinstance(self.random_state, np.random.RandomState) \
-                else self.random_state.randint(2**31)
             with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(seed))
+                torch.manual_seed(draw_seed(self.random_state))
                 return BPTModel(preset=self.preset).eval()
         return load(self.weights)
 
@@ -87,7 +132,7 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
         """Resolve ``scaling`` and learn its statistics from the fit data."""
         scaling = self.scaling
         if scaling == "auto":
-            contract = getattr(model, "pretrained_cfg", None)
+            contract = model.pretrained_cfg
             normalization = contract.normalization if contract is not None else "robust_channel"
             scaling = _AUTO_SCALING[normalization]
             if scaling == "channel" and signals.ragged:
@@ -112,8 +157,15 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
         return scaling, np.zeros(1, np.float32), np.ones(1, np.float32)
 
     def _check_contract(self, signals: Signals, model: BPTModel, X: object) -> None:
-        """Warn when the input departs from what the weights were pretrained on."""
-        contract = getattr(model, "pretrained_cfg", None)
+        """Warn when the input departs from what the weights were pretrained on.
+
+        Each warning is given once per estimator configuration (class and parameters):
+        the clones that cross-validation fits in every fold stay quiet after the first.
+        """
+        odd = next(filter(None, (implausible_amplitude(p) for p in signals.parts)), None)
+        if odd is not None:
+            self._warn_once("amplitude", odd)
+        contract = model.pretrained_cfg
         if contract is None:
             return
         items = X if isinstance(X, (list, tuple)) else [X]
@@ -121,16 +173,41 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
                  for t in item.get_channel_types()}
         foreign = sorted(types - set(contract.channel_types))
         if foreign:
-            warnings.warn(
+            self._warn_once(
+                f"channel types {foreign}",
                 f"The weights were pretrained on {list(contract.channel_types)} channels, but X "
-                f"holds {foreign}; embeddings of other signal types may carry less information.",
-                InputContractWarning, stacklevel=3)
+                f"holds {foreign}; embeddings of other signal types may carry less information.")
+        if signals.sfreq < contract.sfreq:  # a higher rate is resampled down: no loss
+            self._warn_once(
+                "sfreq",
+                f"X is sampled at {signals.sfreq} Hz, but the weights were pretrained on "
+                f"{contract.sfreq} Hz signals: resampling up cannot restore the band above "
+                f"{signals.sfreq / 2:g} Hz that the model learnt from. Use recordings sampled "
+                f"at {contract.sfreq} Hz or more, or weights pretrained at your rate (check "
+                "sfreq= for arrays).")
+        n_patches = self._n_patches(signals, model.config)
+        if n_patches > contract.n_patches:
+            self._warn_once(
+                "n_patches",
+                f"X has windows of {n_patches} patches, but the weights were pretrained on at "
+                f"most {contract.n_patches}; the positions beyond were never trained. Cut "
+                f"windows of at most {contract.n_patches} patches.")
         if self.scaling is None and contract.normalization not in ("none", "unknown"):
-            warnings.warn(
+            self._warn_once(
+                "scaling=None",
                 f"scaling=None, but the weights expect input normalised as "
                 f"{contract.normalization!r}; unscaled signals reach the model at the wrong "
-                "amplitude and its embeddings degrade. Use scaling='auto'.",
-                InputContractWarning, stacklevel=3)
+                "amplitude and its embeddings degrade. Use scaling='auto'.")
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        """An InputContractWarning, unless this class with these parameters gave this
+        ``kind`` of warning before (the message may hold numbers that differ by fold)."""
+        params = sorted((k, repr(v)) for k, v in self.get_params(deep=False).items())
+        key = (type(self).__name__, repr(params), kind)
+        if key not in _WARNED:
+            _WARNED.add(key)
+            warnings.warn(message + " (Given once per estimator configuration.)",
+                          InputContractWarning, stacklevel=4)
 
     # ------------------------------------------------------------------ batching
     def _batches(self, signals: Signals, config, batch_size: int
@@ -148,6 +225,7 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
                 center, scale = self._scaling_stats(x)
                 x -= center
                 x /= scale
+                np.clip(x, -INPUT_CLIP, INPUT_CLIP, out=x)
                 np.nan_to_num(x, copy=False, nan=0.0)
                 rows = np.arange(offset + start, offset + start + len(windows))
                 yield rows, torch.from_numpy(x), center, scale
@@ -157,7 +235,7 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
         """(center, scale) of shape (b, C, 1, 1) for patches x (b, C, L, P)."""
         b, C = x.shape[:2]
         if self.scaling_ == "window":
-            flat = x.reshape(b, C, -1)
+            flat = x.reshape(b, C, -1).astype(np.float64)  # float32 squares overflow at 1e19
             center, scale = np.nanmean(flat, axis=-1), np.nanstd(flat, axis=-1)
             scale = np.where(scale > 0, scale, 1.0)
         elif self.scaling_ in ("channel", "global"):
@@ -182,9 +260,16 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
         out = None
         with tqdm(total=signals.n_windows, disable=not progress, unit="window",
                   desc=type(self).__name__) as bar:
-            for rows, x, center, scale in self._batches(signals, self._config(),
+            for rows, x, center, scale in self._batches(signals, self.encoder_.config,
                                                         int(self.batch_size)):
                 for sub, y in self._forward_backoff(np.arange(len(rows)), x, fn):
+                    if not np.isfinite(y).all():
+                        bad = rows[sub][~np.isfinite(y.reshape(len(y), -1)).all(axis=1)]
+                        raise FloatingPointError(
+                            f"{type(self).__name__} computed NaN or infinite values for the "
+                            f"finite window(s) {bad[:10].tolist()}: the weights are corrupted "
+                            "or diverged in training. Reload the weights or refit (a lower lr "
+                            "helps a diverging fit).")
                     if post is not None:
                         y = post(y, center[sub], scale[sub])
                     if out is None:
@@ -225,22 +310,21 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
         yield from self._forward_backoff(rows[:half], x[:half], fn)
         yield from self._forward_backoff(rows[half:], x[half:], fn)
 
-    def _config(self):
-        raise NotImplementedError
-
     # ------------------------------------------------------------------ state
     def _check_fitted_input(self, X: object, *, same_chans: bool, same_patches: bool,
                             why: str = "", allow_nan: bool = False) -> Signals:
         """Check X against what ``fit`` saw; ``why`` explains a channel/length requirement."""
         check_is_fitted(self)
-        signals = self._signals(X, allow_nan=allow_nan)
+        self._check_params()  # set_params after fit (batch_size=0) is named, not a crash
+        signals = match_channels(self._signals(X, allow_nan=allow_nan),
+                                 getattr(self, "ch_names_in_", None), type(self).__name__)
         if same_chans or self.scaling_ == "channel":
             if self.scaling_ == "channel" and not same_chans:
                 why = ("scaling='channel' scales each channel by its own statistics from fit, so "
                        "the channels must match in number and order.")
             check_channels(signals, self.n_chans_in_, getattr(self, "ch_names_in_", None),
                            type(self).__name__, why)
-        n_patches = self._n_patches(signals, self._config())
+        n_patches = self._n_patches(signals, self.encoder_.config)
         if same_patches and n_patches != self.n_patches_in_:
             raise ValueError(
                 f"X has windows of {n_patches} patches, but {type(self).__name__} was fitted on "
@@ -275,6 +359,9 @@ class _BPTBase(_ThreeDMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state: dict) -> None:
+        if "model_" in state:  # a BPTEncoder pickled before model_ became encoder_
+            state = {**state, "encoder_": state["model_"]}
+            del state["model_"]
         self.__dict__.update(state)
         device = state.get("device_")
         if device is not None and device.type == "cuda":

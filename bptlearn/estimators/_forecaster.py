@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -9,24 +10,75 @@ import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
+from ..baselines import (
+    ARForecaster,
+    BestBaselineForecaster,
+    MeanForecaster,
+    RepeatLastForecaster,
+    SinusoidForecaster,
+    shrinkage,
+)
+from ..baselines._select import _held_back
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
-from ..nn.heads import ForecastHead, FreqPhaseHead, phase_from_pair
+from ..nn.heads import (
+    ForecastBaseline,
+    ForecastReadout,
+    FreqPhaseHead,
+    ResidualForecastHead,
+    phase_from_pair,
+)
 from ..nn.losses import FreqPhaseLoss
 from ..weights import DEFAULT_WEIGHTS
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
 
 _FREQ_SCALE = 10.0  # the head predicts frequencies in units of 10 Hz
+_HELD_BACK = 0.2  # fraction of the fit windows that choose the baseline's shrinkage
+
+
+def _baseline_module(est: Any, n_chans: int) -> ForecastBaseline:
+    """The fitted forecasting baseline ``est`` as a torch module (exact: these are linear)."""
+    n_out = est.horizon * est.patch_len
+    if isinstance(est, MeanForecaster):
+        return ForecastBaseline("mean", n_out)
+    if isinstance(est, RepeatLastForecaster):
+        return ForecastBaseline("repeat", n_out)
+    if isinstance(est, ARForecaster):  # impulse responses of the recursion
+        p, T = est.order_, est._min_times()  # T >= p + 1 samples; the last p are used
+        basis = np.zeros((p + 1, n_chans if est.per_channel else 1, T))
+        basis[np.arange(1, p + 1), :, np.arange(T - p, T)] = 1.0
+        resp = est.predict(basis)  # (p + 1, C, n_out): zero input, then one unit per lag
+        weight = (resp[1:] - resp[:1]).transpose(1, 2, 0)  # (C, n_out, p), oldest lag first
+        return ForecastBaseline("linear", n_out, torch.from_numpy(weight),
+                                torch.from_numpy(resp[0]))
+    raise TypeError(f"{type(est).__name__} has no torch form; BPTForecaster builds on "
+                    "MeanForecaster, RepeatLastForecaster or ARForecaster.")
+
+
+def _subset(signals: Signals, rows: np.ndarray) -> Signals:
+    return replace(signals, parts=(np.concatenate(signals.parts)[rows],))
 
 
 class BPTForecaster(RegressorMixin, _BPTNet):
     """Forecast the next ``horizon`` patches of each channel from up to 15 patches of history.
 
-    Each channel's tokens are mean-pooled and a linear head predicts the future samples
-    (the paper's forecasting head). With ``target='freq_phase'`` it predicts instead the
-    dominant frequency of each channel's future segment and its instantaneous (Hilbert)
-    phase at every future sample. Read more in the :ref:`User Guide <forecasting>`.
+    The forecast is a simple baseline plus a correction that cannot make it worse on data
+    like the fit data. ``fit`` chooses the best of the history mean, the last patch
+    repeated and an autoregression (order by BIC) on held-back windows
+    (:class:`~bptlearn.baselines.BestBaselineForecaster`); the paper's head (each
+    channel's tokens mean-pooled, then linear) learns the residual over that baseline on
+    the other windows; then the correction of each future patch is shrunk by a weight in
+    [0, 1] fitted on the held-back windows, exactly 0 where it does not lower their error
+    (:func:`~bptlearn.baselines.shrinkage`). Far ahead, where nothing is predictable, the
+    forecast is the baseline's, which decays to the mean.
+
+    With ``target='freq_phase'`` it predicts instead the dominant frequency of each
+    channel's future segment and its instantaneous (Hilbert) phase at every future
+    sample, and is compared on the held-back windows with the history's dominant
+    frequency continued as a sinusoid (:class:`~bptlearn.baselines.SinusoidForecaster`).
+    Read more in the :ref:`User Guide <forecasting>`.
 
     Parameters
     ----------
@@ -45,13 +97,27 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
     ----------
     n_future_ : int
         Samples forecast per channel at the model's 250 Hz (``horizon * 1500``).
+    baseline_name_ : str
+        The baseline the forecast builds on ('history mean', 'repeat last patch',
+        'AR (BIC order)'; 'sinusoid continued' for ``'freq_phase'``).
+    baseline_ : estimator
+        That baseline, fitted on the scaled fit windows at 250 Hz.
+    baseline_scores_ : dict of str to float
+        Held-back MSE (scaled units) of every candidate baseline.
+    shrinkage_ : ndarray of shape (horizon,)
+        Weight of the learned correction in each future patch (0: the baseline alone).
+        All ones for ``'freq_phase'``, which is compared, not shrunk.
+    residual_gain_ : float or dict
+        Held-back MSE of the forecast divided by that of the baseline (<= 1 by
+        construction). For ``'freq_phase'``: ``{'frequency': MSE ratio, 'phase': ratio of
+        1 - PLV}``, model over sinusoid (above 1: the baseline is better).
     net_, encoder_, history_, n_chans_in_, sfreq_in_, n_patches_in_, scaling_, center_, \
 scale_, device_
         As in :class:`BPTSeizureClassifier`.
 
     See Also
     --------
-    bptlearn.baselines.RepeatLastForecaster : Repeat the last patch: the baseline to beat.
+    bptlearn.baselines.BestBaselineForecaster : The baselines to beat, best one chosen.
 
     Notes
     -----
@@ -70,6 +136,8 @@ scale_, device_
     >>> fc = BPTForecaster(horizon=1, max_epochs=2, random_state=0).fit(history, future)
     >>> fc.predict(history).shape
     (8, 8, 1500)
+    >>> fc.baseline_name_, bool(fc.residual_gain_ <= 1.0)
+    ('AR (BIC order)', True)
     """
 
     _parameter_constraints: dict = {
@@ -85,7 +153,7 @@ scale_, device_
                  encoder_lr: float | None = None, max_epochs: int = 20, batch_size: int = 32,
                  scaling: str | None = "auto", sfreq: float = 250.0,
                  callbacks: list | None = None, train_split: Any = None, device: Any = "auto",
-                 verbose: int = 0, random_state: Any = None, **kwargs: Any) -> None:
+                 verbose: int | str = "auto", random_state: Any = None, **kwargs: Any) -> None:
         self.horizon = horizon
         self.target = target
         self.dropout = dropout
@@ -150,10 +218,63 @@ scale_, device_
         return future, {"n_future_": future.shape[-1]}
 
     def _train(self, signals: Signals, targets: np.ndarray, groups: Any):
-        if self.target == "signal":  # forecast in the scaled units of the history
-            center, scale = self._window_stats(signals)
-            targets = (targets - center[..., 0]) / scale[..., 0]
-        return super()._train(signals, targets, groups)
+        rows, held = _held_back(signals.n_windows, _HELD_BACK)
+        groups = None if groups is None else np.asarray(groups)[rows]
+        if self.target == "freq_phase":
+            return self._train_freq_phase(signals, targets, groups, rows, held)
+        center, scale = self._window_stats(signals)  # forecast in the scaled units of the history
+        future = (targets - center[..., 0]) / scale[..., 0]
+        history = self._run(signals, lambda x: x.flatten(2))  # (n, C, L * P)
+        select = BestBaselineForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
+        select.fit(history, future)  # refitted on every window once chosen
+        self.readout_ = ForecastReadout(_baseline_module(select.best_estimator_,
+                                                         signals.n_chans)).to(self.device_)
+        base = self._run(signals, self.readout_.baseline)
+        net = super()._train(_subset(signals, rows), future[rows] - base[rows], groups)
+        # the correction of each future patch, shrunk on the held-back windows
+        head, standardize = net.module_.head, net.module_.standardize
+        d = head.d_model
+        if hasattr(standardize, "mean"):  # a probe standardised the baseline columns too
+            head.base_mean.copy_(standardize.mean[d:])
+            head.base_scale.copy_(standardize.scale[d:])
+        head.use_baseline.fill_(1.0)
+        module = self._inference_module(net)
+        correction = (self._run(_subset(signals, held), module) - base[held]).astype(float)
+        target = (future[held] - base[held]).astype(float)
+        P = self.encoder_.config.patch_len
+        weights = np.array([shrinkage(target[..., j * P:(j + 1) * P],
+                                      correction[..., j * P:(j + 1) * P])
+                            for j in range(self.horizon)])
+        head.gate.copy_(torch.from_numpy(np.repeat(weights, P).astype(np.float32)))
+        error = np.mean((target - np.repeat(weights, P) * correction) ** 2)
+        vars(self).update(
+            baseline_=select.best_estimator_, baseline_name_=select.best_name_,
+            baseline_scores_=select.scores_, shrinkage_=weights,
+            residual_gain_=float(error / max(np.mean(target ** 2), 1e-30)))
+        return net
+
+    def _train_freq_phase(self, signals: Signals, targets: np.ndarray, groups: Any,
+                          rows: np.ndarray, held: np.ndarray):
+        net = super()._train(_subset(signals, rows), targets[rows], groups)
+        module = self._inference_module(net)
+        val = _subset(signals, held)
+        out = self._run(val, lambda x: self._task_output(module(x)))
+        sinusoid = SinusoidForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
+        history = self._run(val, lambda x: x.flatten(2))
+        f_base, ph_base = sinusoid.fit(history).predict_frequency(history), \
+            sinusoid.predict_phase(history)
+        f_true, ph_true = targets[held][..., 0], targets[held][..., 1:]
+        f_err = {"model": np.mean((out[..., 0] - f_true) ** 2),
+                 "baseline": np.mean((f_base - f_true) ** 2)}
+        plv = {"model": phase_locking_value(ph_true, out[..., 1:]),
+               "baseline": phase_locking_value(ph_true, ph_base)}
+        vars(self).update(
+            baseline_=sinusoid, baseline_name_="sinusoid continued",
+            baseline_scores_={"sinusoid continued": float(f_err["baseline"])},
+            shrinkage_=np.ones(self.horizon),
+            residual_gain_={"frequency": float(f_err["model"] / max(f_err["baseline"], 1e-30)),
+                            "phase": float((1 - plv["model"]) / max(1 - plv["baseline"], 1e-30))})
+        return net
 
     def _window_stats(self, signals: Signals) -> tuple[np.ndarray, np.ndarray]:
         stats = self._run(signals, lambda x: torch.zeros(len(x), 1),
@@ -163,7 +284,10 @@ scale_, device_
     def _task_head(self, config):
         if self.target == "freq_phase":
             return FreqPhaseHead(config.d_model, self.n_future_, self.dropout)
-        return ForecastHead(config.d_model, self.n_future_, self.dropout)
+        return ResidualForecastHead(config.d_model, self.n_future_, self.dropout)
+
+    def _task_readout(self):
+        return getattr(self, "readout_", None) if self.target == "signal" else None
 
     def _task_criterion(self, targets: np.ndarray):
         return FreqPhaseLoss(_FREQ_SCALE) if self.target == "freq_phase" else torch.nn.MSELoss()
@@ -188,6 +312,28 @@ scale_, device_
         """
         out = self._outputs(X)
         return out[..., 1:] if self.target == "freq_phase" else out
+
+    def predict_baseline(self, X: Any) -> np.ndarray:
+        """What the baseline alone forecasts (``baseline_name_``), like :meth:`predict`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times) or mne.Epochs
+            History windows.
+
+        Returns
+        -------
+        y_base : ndarray of shape (n_windows, n_chans, horizon * 1500)
+            Samples at 250 Hz in the units of X, or the sinusoid's phase (radians) for
+            ``'freq_phase'``.
+        """
+        check_is_fitted(self)
+        signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
+                                           why="The baseline is fitted per channel.")
+        if self.target == "freq_phase":
+            return self.baseline_.predict_phase(self._run(signals, lambda x: x.flatten(2)))
+        return self._run(signals, self.readout_.baseline,
+                         post=lambda y, c, s: y * s[..., 0] + c[..., 0])
 
     def predict_frequency(self, X: Any) -> np.ndarray:
         """Dominant frequency (Hz) of each channel's future segment: (n_windows, n_chans)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from numbers import Real
 from typing import Any
 
@@ -10,33 +12,80 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from ..baselines import InterpolationImputer
+from ..baselines import (
+    PATTERNS,
+    BestBaselineImputer,
+    make_missing_mask,
+    missing_pattern,
+    shrinkage,
+    validation_masks,
+)
+from ..baselines._select import _held_back
+from ..exceptions import BPTWarning
 from ..nn.heads import ImputationHead, ImputationModel
 from ..nn.losses import MaskedMSELoss
+from ..utils._random import draw_seed
 from ..weights import DEFAULT_WEIGHTS
+from ._forecaster import _subset
 from ._input import Signals
 from ._net import _BPTNet
 
+logger = logging.getLogger(__name__)
+_HELD_BACK = 0.2  # fraction of the fit windows that measure the baselines and the shrinkage
+_TRAIN_MIX = (0.5, 0.2, 0.15, 0.15)  # share of training windows per pattern (PATTERNS order)
+_SWITCH = 0.97  # transform drops the fitted baseline for one >3 % better on the data itself
+# patterns whose baseline transform re-checks on the data: many hidden samples per window
+# (one whole channel per window is too few to overrule the fit data)
+_ADAPTED = ("scattered", "gaps")
 
-def _packed(scaled: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """(n, C, L, 2P) model input: hidden samples linearly interpolated, then the mask."""
-    n, C, L, P = scaled.shape
-    flat = scaled.reshape(n, C, L * P)
-    interp = InterpolationImputer(kind="linear").fit_transform(
-        flat, mask=hidden.reshape(flat.shape))
-    return np.concatenate([interp.reshape(scaled.shape), hidden.astype(np.float32)], axis=-1)
+
+def _baseline_fill(baselines: dict, x: np.ndarray, hidden: np.ndarray, patch_len: int,
+                   patterns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Fill the hidden samples of (n, C, T) ``x``, each channel of each window by the
+    baseline (any imputer) given for its pattern of missing samples; also return those
+    patterns."""
+    if patterns is None:
+        patterns = missing_pattern(hidden, patch_len=patch_len)
+    x_nan = np.where(hidden, np.nan, x)
+    out = np.where(hidden, 0.0, x).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BPTWarning)  # rows of other patterns, unused
+        for pattern in PATTERNS:
+            rows = hidden & (patterns == pattern)[..., None]
+            if rows.any():
+                out[rows] = baselines[pattern].transform(x_nan, mask=rows)[rows]
+    return out, patterns
+
+
+def _pack(fill: np.ndarray, hidden: np.ndarray, shape: tuple) -> np.ndarray:
+    """(n, C, L, 2P) model input: the baseline's fill, then the mask."""
+    return np.concatenate([fill.reshape(shape), hidden.reshape(shape).astype(np.float32)],
+                          axis=-1)
+
+
 
 
 class BPTImputer(TransformerMixin, _BPTNet):
     """Fill NaN (or masked) samples; observed samples come back bit-identical.
 
-    ``fit`` learns to reconstruct samples hidden at random (each sample hidden with
-    probability ``mask_rate``, as in the paper). Hidden samples are first linearly
-    interpolated; the model sees that signal and learns a correction to it: the paper's
-    linear head on every token plus a small local filter along each channel
-    (:class:`~bptlearn.nn.heads.ImputationHead`). ``transform`` fills the missing samples
-    of new windows. Read more in the
-    :ref:`User Guide <imputation>`.
+    Missing samples come in four patterns (:func:`~bptlearn.baselines.missing_pattern`):
+    scattered samples, gaps of 0.2 s or more, a whole 6-s patch, a whole channel. For
+    each, ``fit`` chooses the best simple imputer (linear, cubic (PCHIP) or spline
+    interpolation, the channel mean, or the other channels by ridge regression) on
+    samples of held-back windows hidden on purpose
+    (:class:`~bptlearn.baselines.BestBaselineImputer`). The model sees that baseline's
+    fill and the mask, and learns a correction to it on the other windows, from samples
+    hidden in all four patterns (scattered ones with probability ``mask_rate``, as in the
+    paper): the paper's linear head on every token plus a small local filter across time
+    and neighbouring channels (:class:`~bptlearn.nn.heads.ImputationHead`). The
+    correction is then shrunk, per pattern, by a weight in [0, 1] fitted on held-back
+    windows, exactly 0 where it does not lower their error: on data like the fit data
+    the imputer is never worse than its baseline. ``transform`` fills the missing
+    samples of new windows; for scattered samples and gaps it first checks, on observed
+    samples of those windows hidden on purpose, which baseline fills them best, and where
+    another is clearly better (by 3 %; data unlike the fit data), uses it without the
+    correction.
+    Read more in the :ref:`User Guide <imputation>`.
 
     Parameters
     ----------
@@ -51,20 +100,35 @@ scaling, callbacks, train_split, device, verbose, random_state, **kwargs
 
     Attributes
     ----------
+    baseline_name_ : dict of str to str
+        For each pattern ('scattered', 'gaps', 'patch', 'channel'), the baseline chosen.
+        A whole missing channel is predicted from the other channels ('cross-channel
+        regression') when the fit data show that they carry information about it.
+    baselines_ : dict of str to BestBaselineImputer
+        Those baselines, fitted on the scaled fit windows (their ``scores_`` compare
+        every candidate).
+    shrinkage_ : dict of str to float
+        Weight of the learned correction for each pattern (0: the baseline alone).
+    residual_gain_ : dict of str to float
+        Held-back MSE of the imputer divided by that of the baseline, per pattern
+        (<= 1 by construction).
     net_, encoder_, history_, n_chans_in_, sfreq_in_, n_patches_in_, scaling_, center_, \
 scale_, device_
         As in :class:`BPTSeizureClassifier`.
 
     See Also
     --------
-    bptlearn.baselines.InterpolationImputer : Linear or cubic interpolation, the baseline.
+    bptlearn.baselines.BestBaselineImputer : The baselines to beat, best one chosen.
 
     Notes
     -----
-    One random mask per training window is drawn per fit (seeded by ``random_state``).
-    With ``finetune='probe'`` the encoder is frozen while the head trains. The paper
-    feeds zeros at hidden samples instead of an interpolation; starting from the
-    interpolation makes the model at worst as good as that baseline.
+    One random mask per training window is drawn per fit (seeded by ``random_state``);
+    the last 20 % of the fit windows are held back to choose the baselines and the
+    shrinkage, so the network trains on the others. With ``finetune='probe'`` the
+    encoder is frozen while the head trains. The paper feeds zeros at hidden samples
+    instead of a baseline's fill. ``transform`` returns float64 for float64 input and
+    float32 otherwise: integer and float16 input are converted to float32 (as every
+    estimator reads them), since filled values would not fit them exactly.
 
     Examples
     --------
@@ -77,6 +141,8 @@ scale_, device_
     >>> filled = imp.transform(X_gap)
     >>> bool(np.isfinite(filled).all()), bool((filled[1:] == X[1:]).all())
     (True, True)
+    >>> imp.baseline_name_["scattered"], bool(imp.residual_gain_["scattered"] <= 1.0)
+    ('linear', True)
     """
 
     _parameter_constraints: dict = {
@@ -89,7 +155,7 @@ scale_, device_
                  last_k: int = 1, lr: float | None = None, encoder_lr: float | None = None,
                  max_epochs: int = 20, batch_size: int = 32, scaling: str | None = "auto",
                  sfreq: float = 250.0, callbacks: list | None = None, train_split: Any = None,
-                 device: Any = "auto", verbose: int = 0, random_state: Any = None,
+                 device: Any = "auto", verbose: int | str = "auto", random_state: Any = None,
                  **kwargs: Any) -> None:
         self.mask_rate = mask_rate
         self.weights = weights
@@ -145,10 +211,49 @@ scale_, device_
 
     def _train(self, signals: Signals, targets: Any, groups: Any, inputs: Any = None):
         clean = self._run(signals, lambda x: x)  # scaled patches (n, C, L, P)
-        rng = np.random.default_rng(self._seed())
-        hidden = rng.random(clean.shape, dtype=np.float32) < self.mask_rate
-        targets = np.concatenate([clean, hidden.astype(np.float32)], axis=-1)
-        return super()._train(signals, targets, groups, inputs=_packed(clean, hidden))
+        n, C, L, P = clean.shape
+        flat = clean.reshape(n, C, L * P)
+        rows, held = _held_back(n, _HELD_BACK)
+        seed = draw_seed(self.random_state)
+        baselines = {pattern: BestBaselineImputer(pattern, patch_len=P, random_state=seed)
+                     .fit(flat) for pattern in PATTERNS}
+        hidden = self._masks(flat.shape, P, seed)
+        best = {k: b.best_estimator_ for k, b in baselines.items()}
+        fill, patterns = _baseline_fill(best, flat, hidden, P)
+        # each pattern weighs alike: errors relative to its baseline's held-back MSE
+        error = {k: b.scores_[b.best_name_] for k, b in baselines.items()}
+        weight = np.vectorize(lambda k: 1.0 / max(error.get(k, 1.0), 1e-6),
+                              otypes=[np.float32])(patterns)
+        weight = hidden * (weight / weight[hidden.any(-1)].mean())[..., None]
+        targets = np.concatenate([clean, weight.reshape(clean.shape).astype(np.float32)], -1)
+        net = super()._train(_subset(signals, rows), targets[rows],
+                             None if groups is None else np.asarray(groups)[rows],
+                             inputs=_pack(fill, hidden, clean.shape)[rows])
+        module = self._inference_module(net)
+        weights, gains = {}, {}
+        for i, pattern in enumerate(PATTERNS):  # shrink the correction on held-back windows
+            val, mask = validation_masks(flat[held], pattern, patch_len=P, random_state=seed + i,
+                                         rate=self.mask_rate if pattern == "scattered" else None)
+            fill, _ = _baseline_fill(best, val, mask, P)
+            out = self._map_array(_pack(fill, mask, (len(val), C, L, P)), module)
+            correction = (out.reshape(fill.shape) - fill)[mask].astype(float)
+            target = (val - fill)[mask].astype(float)
+            weights[pattern] = shrinkage(target, correction)
+            gains[pattern] = float(np.mean((target - weights[pattern] * correction) ** 2)
+                                   / max(np.mean(target ** 2), 1e-30))
+        vars(self).update(baselines_=baselines, shrinkage_=weights, residual_gain_=gains,
+                          baseline_name_={k: b.best_name_ for k, b in baselines.items()})
+        return net
+
+    def _masks(self, shape: tuple, patch_len: int, seed: int) -> np.ndarray:
+        """Training masks: each window hides samples in one pattern, drawn at random."""
+        rng = np.random.default_rng(seed)
+        masks = np.stack([make_missing_mask(shape, pattern, patch_len=patch_len,
+                                            rate=self.mask_rate if pattern == "scattered"
+                                            else None, random_state=seed + i)
+                          for i, pattern in enumerate(PATTERNS)])
+        which = rng.choice(len(PATTERNS), size=shape[0], p=_TRAIN_MIX)
+        return masks[which, np.arange(shape[0])]
 
     def _task_head(self, config) -> ImputationHead:
         return ImputationHead(config.d_model, config.patch_len)
@@ -168,7 +273,7 @@ scale_, device_
 
         Returns
         -------
-        X_filled : ndarray of the shape and dtype of X
+        X_filled : ndarray of the shape of X, float64 for float64 input, else float32
             A new array: filled where missing, bit-identical to X elsewhere.
         """
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True, allow_nan=True,
@@ -186,16 +291,63 @@ scale_, device_
                 raise ValueError(f"mask must be a bool array of X's shape {original.shape} (True "
                                  f"= fill), got {mask.dtype} of shape {mask.shape}.")
             hidden = hidden | mask
+        result = np.array(original, copy=True)  # int and float16 were read as float32
         if not hidden.any():
-            return np.array(original, copy=True)
+            return result
         n, C, T = original.shape
-        x = np.where(hidden, np.nan, original).astype(np.float32).reshape(n, C, -1, 1500)
+        P = self.encoder_.config.patch_len
+        x = np.where(hidden, np.nan, original).astype(np.float32).reshape(n, C, -1, P)
         center, scale = self._scaling_stats(x)
-        hidden4 = hidden.reshape(x.shape)
-        packed = _packed(np.nan_to_num((x - center) / scale), hidden4)
-        module = self._inference_module()
-        out = self._map_array(packed, module) * scale + center
-        return np.where(hidden, out.reshape(n, C, T).astype(original.dtype), original)
+        scaled = np.nan_to_num((x - center) / scale).reshape(n, C, T)
+        patterns = missing_pattern(hidden, patch_len=P)
+        chosen, weights, names = self._adapted_baselines(scaled, hidden, patterns)
+        fill, _ = _baseline_fill(chosen, scaled, hidden, P, patterns)
+        self._report_channels(patterns, names["channel"])
+        out = self._map_array(_pack(fill, hidden, x.shape), self._inference_module())
+        weight = np.vectorize(lambda k: weights.get(k, 0.0), otypes=[np.float32])(
+            patterns)[..., None]
+        filled = fill + weight * (out.reshape(fill.shape) - fill)
+        filled = (filled.reshape(x.shape) * scale + center).reshape(n, C, T)
+        result[hidden] = filled[hidden]
+        return result
+
+    def _adapted_baselines(self, scaled: np.ndarray, hidden: np.ndarray, patterns: np.ndarray
+                           ) -> tuple[dict, dict, dict]:
+        """Per pattern present, the baseline that fills observed samples of X hidden on
+        purpose best, and the weight of the correction: the fitted shrinkage if that is
+        the baseline chosen in fit, else 0 (the correction was learned over another)."""
+        chosen, weights, names = {}, {}, {}
+        for i, pattern in enumerate(PATTERNS):
+            select = self.baselines_[pattern]
+            name = select.best_name_
+            if pattern in _ADAPTED and (patterns == pattern).any():
+                scores = select.rank(scaled, hidden, random_state=draw_seed(self.random_state) + i)
+                best = min(scores, key=scores.get) if scores else name
+                if scores and scores[best] < _SWITCH * scores[name]:  # clearly better only
+                    name = best
+            if name != select.best_name_:
+                logger.info("Missing samples in pattern %r: %r fills this data best, not %r as "
+                            "in fit; its fill is used without correction.", pattern, name,
+                            select.best_name_)
+            chosen[pattern] = select.estimators_[name]
+            weights[pattern] = self.shrinkage_[pattern] if name == select.best_name_ else 0.0
+            names[pattern] = name
+        return chosen, weights, names
+
+    def _report_channels(self, patterns: np.ndarray, how: str) -> None:
+        n_empty = int((patterns == "channel").sum())
+        if not n_empty:
+            return
+        if how == "cross-channel regression":
+            logger.info("%d channel(s) had no observed sample in their window; filled from the "
+                        "other channels (cross-channel regression).", n_empty)
+        else:
+            warnings.warn(
+                f"{n_empty} channel(s) had no observed sample in their window and were filled "
+                f"by the '{how}' baseline: the other channels did not predict a missing channel "
+                "better (in the fit data, or on channels of X hidden on purpose). Treat those "
+                "channels as unknown.",
+                BPTWarning, stacklevel=3)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,15 +6,15 @@ data are never modified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import mne
 import numpy as np
-from scipy.signal import resample_poly
 
-from ..data import Windows
-from ..exceptions import ChannelMismatchError
+from ..data import Windows, resample, resample_ratio
+from ..exceptions import BPTWarning, ChannelMismatchError
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,26 @@ def _describe(X: object) -> str:
     return f"a {type(X).__name__}"
 
 
+def _from_epochs(epochs: mne.BaseEpochs) -> tuple[np.ndarray, float, list[str]]:
+    """Epochs' good channels in µV: channels in ``info['bads']`` are dropped, with a
+    warning, as :func:`bptlearn.data.to_windows` drops them."""
+    bads = [n for n in epochs.ch_names if n in epochs.info["bads"]]
+    names = [n for n in epochs.ch_names if n not in bads]
+    if not names:
+        raise ValueError(f"Every channel of the Epochs is in info['bads'] ({bads}); nothing is "
+                         "left to embed. Clear info['bads'] for the channels to use.")
+    if bads:
+        warnings.warn(f"Dropped {len(bads)} bad channel(s) listed in info['bads']: {bads}. "
+                      "Clear info['bads'] to keep them.", BPTWarning, stacklevel=5)
+    # a units dict: MNE refuses units="uV" when several voltage types are picked
+    units = {kind: "uV" for kind in set(epochs.get_channel_types(picks=names))}
+    return epochs.get_data(picks=names, units=units), float(epochs.info["sfreq"]), names
+
+
 def _as_array(X: object, owner: str, allow_nan: bool) -> tuple[np.ndarray, float | None, list]:
     """One part as a float array (copy-free when possible), its sfreq and ch_names if MNE."""
     if isinstance(X, mne.BaseEpochs):
-        return X.get_data(units="uV"), float(X.info["sfreq"]), list(X.ch_names)
+        return _from_epochs(X)
     if isinstance(X, Windows):
         return _as_array(X.X, owner, allow_nan)[0], float(X.sfreq), list(X.ch_names)
     if isinstance(X, mne.io.BaseRaw):
@@ -106,19 +122,20 @@ def check_signals(X: object, sfreq: float, owner: str, *, allow_nan: bool = Fals
     return Signals(tuple(parts), rates.pop(), ch_names, ragged)
 
 
-def _ratio(sfreq: float, target_sfreq: float) -> Fraction:
-    """target / source rate as an exact fraction (up / down for polyphase resampling)."""
-    return (Fraction(target_sfreq).limit_denominator(10_000)
-            / Fraction(sfreq).limit_denominator(10_000))
-
-
 def n_patches_of(n_times: int, sfreq: float, target_sfreq: float, patch_len: int,
                  max_patches: int, owner: str) -> int:
-    """Number of patches a window of ``n_times`` samples at ``sfreq`` makes at the model's rate."""
-    resampled = n_times * _ratio(sfreq, target_sfreq)
+    """Number of patches a window of ``n_times`` samples at ``sfreq`` makes at the model's rate.
+
+    The window is resampled with :func:`bptlearn.data.resample` (``ceil(n_times * up /
+    down)`` samples). At a rate that is no whole number of samples per patch (173.61 Hz,
+    399.6097561 Hz) a window of whole patches is rounded to whole input samples, so a
+    window is accepted when it is within one input sample of whole patches; the output
+    samples past the patches are cut off (:func:`to_patches`).
+    """
+    up, down = resample_ratio(sfreq, target_sfreq)
+    L = -(-n_times * up // down) // patch_len
     seconds = n_times / sfreq
-    L, rest = divmod(resampled, patch_len)
-    if rest or not 1 <= L <= max_patches:
+    if abs(n_times - Fraction(L * patch_len * down, up)) >= 1 or not 1 <= L <= max_patches:
         patch_s = patch_len / target_sfreq
         raise ValueError(
             f"Windows of {n_times} samples at {sfreq:g} Hz last {seconds:g} s, but {owner} needs "
@@ -128,6 +145,33 @@ def n_patches_of(n_times: int, sfreq: float, target_sfreq: float, patch_len: int
             "right sfreq if the data are not at that rate."
         )
     return int(L)
+
+
+def match_channels(signals: Signals, ch_names_in: tuple[str, ...] | None,
+                   owner: str) -> Signals:
+    """X's channels put in the fitted order by name, as MNE matches channels.
+
+    Named input (Epochs, :class:`~bptlearn.data.Windows`) holding the fitted channels in
+    another order is reordered; a bare array, after a fit on named channels, is taken to
+    be in the fitted order, with a warning. Other mismatches are left to
+    :func:`check_channels`.
+    """
+    if ch_names_in is None:
+        return signals
+    fitted = [str(c) for c in ch_names_in]
+    if signals.ch_names is None:
+        warnings.warn(
+            f"X carries no channel names, but this {owner} was fitted on named channels "
+            f"(ch_names_in_: {fitted[:5]}{'...' if len(fitted) > 5 else ''}); its channels "
+            "are taken to be in that order. Pass Epochs or bptlearn.data.Windows to have them "
+            "matched by name.", BPTWarning, stacklevel=4)
+        return signals
+    names = list(signals.ch_names)
+    if names == fitted or sorted(names) != sorted(fitted):
+        return signals
+    order = np.asarray([names.index(c) for c in fitted])
+    return replace(signals, parts=tuple(p[:, order] for p in signals.parts),
+                   ch_names=tuple(fitted))
 
 
 def check_channels(signals: Signals, n_chans_in: int, ch_names_in: tuple[str, ...] | None,
@@ -152,12 +196,10 @@ def check_channels(signals: Signals, n_chans_in: int, ch_names_in: tuple[str, ..
 
 
 def resample_windows(windows: np.ndarray, sfreq: float, target_sfreq: float) -> np.ndarray:
-    """Windows (..., T) at ``sfreq`` resampled to ``target_sfreq`` with scipy's polyphase filter
-    (float64 when resampled; the input itself when the rates agree)."""
-    if sfreq == target_sfreq:
-        return windows
-    ratio = _ratio(sfreq, target_sfreq)
-    return resample_poly(windows.astype(np.float64), ratio.numerator, ratio.denominator, axis=-1)
+    """Windows (..., T) at ``sfreq`` resampled to ``target_sfreq`` by
+    :func:`bptlearn.data.resample` (float64 when resampled; the input itself when the
+    rates agree)."""
+    return resample(windows, sfreq, target_sfreq)
 
 
 def to_patches(windows: np.ndarray, sfreq: float, target_sfreq: float,
@@ -168,4 +210,6 @@ def to_patches(windows: np.ndarray, sfreq: float, target_sfreq: float,
     """
     windows = resample_windows(windows, sfreq, target_sfreq)
     n, C, T = windows.shape
-    return np.array(windows, dtype=np.float32).reshape(n, C, T // patch_len, patch_len)
+    T -= T % patch_len  # less than one input sample past whole patches (see n_patches_of)
+    return np.array(windows[..., :T], dtype=np.float32).reshape(n, C, T // patch_len,
+                                                                 patch_len)

@@ -10,6 +10,7 @@ parameters pass straight through to it.
 from __future__ import annotations
 
 import difflib
+import time
 from functools import partial
 from numbers import Integral, Real
 from typing import Any
@@ -23,6 +24,7 @@ from skorch.callbacks import Freezer
 from torch import nn
 
 from ..nn.heads import Standardize, TaskModel
+from ..utils._random import draw_seed
 from ._base import _BPTBase
 from ._input import Signals
 
@@ -31,7 +33,18 @@ SKORCH_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__", "callb
                    "criterion__", "dataset__")
 FINETUNES = ("probe", "last_k", "full")
 # finetune -> (head lr, encoder lr) when lr / encoder_lr are None
+LONG_FIT_S = 60.0  # verbose='auto' reports fits longer than this
 _RECIPE_LR = {"probe": (1e-3, 0.0), "last_k": (1e-3, 1e-4), "full": (1e-4, 1e-7)}
+
+
+def _fit_summary(name: str, finetune: str, history: Any, seconds: float) -> str:
+    """One line on a finished fit: epochs, last train (and valid) loss, time."""
+    last = history[-1]
+    losses = f"train loss {last['train_loss']:.4g}"
+    if "valid_loss" in last:
+        losses += f", valid loss {last['valid_loss']:.4g}"
+    return (f"{name}: {len(history)} epoch(s), finetune={finetune!r}, {losses}, "
+            f"{seconds:.1f} s")
 
 
 class _BPTNet(_BPTBase):
@@ -46,7 +59,7 @@ class _BPTNet(_BPTBase):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, None],
         "train_split": [callable, None],
-        "verbose": ["verbose"],
+        "verbose": ["verbose", StrOptions({"auto"})],
     }
 
     def _store_skorch_kwargs(self, kwargs: dict[str, Any]) -> None:
@@ -82,9 +95,6 @@ class _BPTNet(_BPTBase):
                  or k.startswith(SKORCH_PREFIXES)}
         vars(self).update(extra)
         return super().set_params(**params) if params else self
-
-    def _config(self):
-        return self.encoder_.config
 
     # ------------------------------------------------------------------ fit
     def _fit_task(self, X: Any, y: Any, groups: Any, *, allow_nan: bool = False) -> _BPTNet:
@@ -122,8 +132,9 @@ class _BPTNet(_BPTBase):
         encoder_lr = encoder_lr if self.encoder_lr is None else self.encoder_lr
         callbacks = list(self.callbacks or [])
         kwargs = self._skorch_kwargs()
+        start = time.perf_counter()
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self._seed())
+            torch.manual_seed(draw_seed(self.random_state))
             head = self._task_head(self.encoder_.config)
             if self.finetune == "probe" and inputs is None:
                 inputs = self._task_features(signals)  # frozen embeddings, computed once
@@ -145,18 +156,16 @@ class _BPTNet(_BPTBase):
                 module=module, criterion=self._task_criterion(targets), optimizer=torch.optim.Adam,
                 lr=lr, max_epochs=self.max_epochs, batch_size=self.batch_size,
                 train_split=split, callbacks=callbacks, device=self.device_,
-                verbose=self.verbose, iterator_train__shuffle=True,
+                verbose=int(self.verbose != "auto" and self.verbose >= 2),
+                iterator_train__shuffle=True,
                 **kwargs,
             )
             net.fit(inputs, targets)
         net.module_.eval()
+        seconds = time.perf_counter() - start
+        if self.verbose == 1 or (self.verbose == "auto" and seconds > LONG_FIT_S):
+            print(_fit_summary(type(self).__name__, self.finetune, net.history, seconds))
         return net
-
-    def _seed(self) -> int:
-        rs = self.random_state
-        if isinstance(rs, np.random.RandomState):
-            return int(rs.randint(2**31))
-        return int(np.random.RandomState(rs).randint(2**31))
 
     def _frozen_patterns(self) -> list[str]:
         """fnmatch patterns of the encoder parameters kept frozen by ``finetune``."""
@@ -180,8 +189,9 @@ class _BPTNet(_BPTBase):
                              f"readout path of this model; use finetune='full' or a smaller k.")
         return path
 
-    def _inference_module(self) -> TaskModel:
-        module = self.net_.module_
+    def _inference_module(self, net: NeuralNet | None = None) -> TaskModel:
+        """The module ``predict`` runs; ``net`` (default ``net_``) lets ``fit`` use it early."""
+        module = (self.net_ if net is None else net).module_
         if module.encoder is None:  # a probe: put the frozen encoder in front of its head
             module = TaskModel(self.encoder_, module.head, self.layer, module.standardize,
                                self._task_readout())

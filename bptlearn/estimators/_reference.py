@@ -13,6 +13,7 @@ from ..data import REFERENCE_METHODS, VOLTAGE_TYPES, reference_matrix
 from ..data._reference import _apply_to_mne
 from ..exceptions import ChannelMismatchError
 from ..utils._tags import _ThreeDMixin
+from ._base import _FitAside
 
 
 def _is_mne(X) -> bool:
@@ -21,7 +22,18 @@ def _is_mne(X) -> bool:
     return isinstance(X, (mne.io.BaseRaw, mne.BaseEpochs))
 
 
-class IEEGReference(TransformerMixin, _ThreeDMixin, BaseEstimator):
+def _real_array(X) -> np.ndarray:
+    """X as an array of real numbers; complex, string or object arrays are refused."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "fiub":
+        raise TypeError(
+            f"X must hold real numbers (float or int), got an array of dtype {X.dtype} (kind "
+            f"{X.dtype.kind!r}). Pass the signal in µV as floats: take np.real or np.abs of "
+            "complex data, and convert text with X.astype(float).")
+    return X
+
+
+class IEEGReference(_FitAside, TransformerMixin, _ThreeDMixin, BaseEstimator):
     """Re-reference SEEG contacts: bipolar, Laplacian, common or per-shaft average.
 
     Contact names are parsed as shaft letters then contact number (``LA1``, ``RHH10``,
@@ -95,7 +107,7 @@ class IEEGReference(TransformerMixin, _ThreeDMixin, BaseEstimator):
             names = [n for n, t in zip(X.ch_names, X.get_channel_types(), strict=True)
                      if t in VOLTAGE_TYPES]
             return names, [n for n in X.info["bads"] if n in names]
-        X = np.asarray(X)
+        X = _real_array(X)
         if X.ndim not in (2, 3):
             raise ValueError(
                 f"X must be an mne.io.Raw, mne.Epochs or an array of shape (n_windows, "
@@ -162,7 +174,7 @@ class IEEGReference(TransformerMixin, _ThreeDMixin, BaseEstimator):
                     f"ch_names_in_); refit it on this recording or rename its channels.")
             out = X.copy().pick(self.ch_names_in_).load_data()
             return _apply_to_mne(out, self.weights_, list(self.ch_names_out_), self.method)
-        X = np.asarray(X)
+        X = _real_array(X)
         if X.ndim not in (2, 3) or X.shape[-2] != self.n_chans_in_:
             raise ChannelMismatchError(
                 f"X has shape {X.shape}, but this IEEGReference was fitted on "

@@ -10,6 +10,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
 
 from ..nn.heads import SeizureHead
 from ..nn.losses import ClassLastCrossEntropy
@@ -37,9 +38,11 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         Model size when ``weights=None``.
     layer : {'temporal', 'spatial'}, default='temporal'
         Encoder output the head reads.
-    pooling : {'mean', 'mean+std'}, default='mean+std'
+    pooling : {'mean', 'mean+std', 'channel'}, default='mean+std'
         How window-level labels pool the tokens (as in :class:`BPTEncoder`); token-level
-        labels give every token to the head.
+        labels give every token to the head. ``'channel'`` gives the head each channel's
+        mean over patches side by side, so it can learn which contacts matter; the
+        windows must then keep the channels (number and order) seen in fit.
     extra_features : tuple of {'log_amplitude', 'band_power'}, \
             default=('log_amplitude', 'band_power')
         Per-patch spectral features appended to what the head reads (see
@@ -75,8 +78,10 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         :class:`bptlearn.model_selection.GroupValidSplit` with ``fit(X, y, groups=...)``
         so that no patient is in both parts.
     device : str or torch.device, default='auto'
-    verbose : int, default=0
-        skorch's per-epoch printout when > 0.
+    verbose : int or 'auto', default='auto'
+        ``1`` prints one line when fit ends (epochs, last train and validation loss,
+        seconds); ``2`` adds skorch's per-epoch table; ``0`` is silent; ``'auto'`` prints
+        the line for fits longer than a minute only.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and dropout; same seed, same model on the CPU.
     **kwargs
@@ -124,7 +129,7 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
 
     _parameter_constraints: dict = {
         **_BPTNet._parameter_constraints,
-        "pooling": [StrOptions({"mean", "mean+std"})],
+        "pooling": [StrOptions({"mean", "mean+std", "channel"})],
         "extra_features": [tuple, list],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
@@ -136,7 +141,7 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
                  lr: float | None = None, encoder_lr: float | None = None,
                  class_weight: Any = "balanced", max_epochs: int = 20, batch_size: int = 32,
                  scaling: str | None = "auto", sfreq: float = 250.0, callbacks: list | None = None,
-                 train_split: Any = None, device: Any = "auto", verbose: int = 0,
+                 train_split: Any = None, device: Any = "auto", verbose: int | str = "auto",
                  random_state: Any = None, **kwargs: Any) -> None:
         self.weights = weights
         self.preset = preset
@@ -197,25 +202,49 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
                 f"{n_patches} patches: pass window labels of shape ({n},) or channel x patch "
                 f"labels of shape {token_shape}."
             )
+        if self.pooling == "channel" and signals.ragged:
+            raise ValueError(
+                "pooling='channel' gives the head one block of features per channel, so every "
+                "window needs the same channels, but the parts of X have different channel "
+                "counts. Use pooling='mean' or 'mean+std'.")
         if y.dtype.kind == "f" and np.isnan(y).any():
             raise ValueError(f"y holds {int(np.isnan(y).sum())} NaN label(s); every window (or "
                              "token) needs a class. Drop those windows or label them.")
+        try:  # continuous, inf, None: what scikit-learn's classifiers refuse
+            with np.errstate(invalid="ignore"):  # inf cast to int, inside scikit-learn
+                check_classification_targets(y.ravel())
+        except ValueError as err:
+            raise ValueError(
+                f"y cannot be read as class labels: {err} BPTSeizureClassifier needs class "
+                "labels such as 0/1 or 'ictal'/'interictal', without NaN, inf or None; for a "
+                "continuous target use a regressor on BPTEncoder features.") from None
         encoder = LabelEncoder().fit(y.ravel())
         if len(encoder.classes_) < 2:
             raise ValueError(f"y holds a single class ({encoder.classes_[0]!r}); a classifier "
                              "needs windows of at least two classes, e.g. seizure and not.")
+        if isinstance(self.class_weight, dict):
+            unknown = [k for k in self.class_weight if k not in set(encoder.classes_.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has key(s) {unknown} that are not classes of y; the classes "
+                    f"are {encoder.classes_.tolist()}. Weigh those classes only, as "
+                    "scikit-learn's classifiers require.")
         codes = encoder.transform(y.ravel()).reshape(y.shape).astype(np.int64)
         return codes, {"classes_": encoder.classes_, "target_level_": level}
 
     def _task_needs_same_chans(self) -> bool:
-        return self.target_level_ == "token"
+        return self.target_level_ == "token" or self.pooling == "channel"
 
     def _task_readout(self) -> Readout:
         pooling = self.pooling if self.target_level_ == "window" else None
         return Readout(pooling, tuple(self.extra_features), self.encoder_.config.band_sfreq)
 
     def _task_head(self, config) -> SeizureHead:
-        return SeizureHead(self._task_readout().n_features(config.d_model), len(self.classes_))
+        readout = self._task_readout()
+        if readout.pooling == "channel":  # one block of (d + extras) features per channel
+            per_chan = Readout("mean", readout.extra_features).n_features(config.d_model)
+            return SeizureHead(per_chan * self.n_chans_in_, len(self.classes_))
+        return SeizureHead(readout.n_features(config.d_model), len(self.classes_))
 
     def _task_criterion(self, targets: np.ndarray) -> ClassLastCrossEntropy:
         weight = None

@@ -1,10 +1,11 @@
-"""Export fitted estimators for deployment: one module, ONNX, TorchScript.
+"""Export fitted estimators for deployment: one module, ONNX, torch.export, TorchScript.
 
 :func:`inference_module` turns a fitted :class:`~bptlearn.BPTEncoder`,
 :class:`~bptlearn.BPTSeizureClassifier` or :class:`~bptlearn.BPTForecaster` into one
-:class:`torch.nn.Module` from raw patches to outputs; :func:`export_onnx` and
-:func:`export_torchscript` write it to a file that runs without bptlearn (ONNX Runtime,
-``torch.jit.load``, C++).
+:class:`torch.nn.Module` from raw patches to outputs; :func:`export_onnx`,
+:func:`export_program` (:mod:`torch.export`, ``.pt2``) and :func:`export_torchscript`
+(deprecated by PyTorch; kept while torch has it) write it to a file that runs without
+bptlearn (ONNX Runtime, ``torch.export.load``, AOTInductor, ``torch.jit.load``).
 
 Inside the exported graph: the fitted input scaling (``scaling_``, ``center_``,
 ``scale_``), Brant's band power (as a DFT matrix product, :class:`~bptlearn.nn.BandPowerDFT`), the
@@ -15,7 +16,13 @@ samples; :func:`bptlearn.data.iter_windows` does all of that, batch by batch. Th
 input is ``windows.reshape(B, C, L, 1500)`` in µV, float32.
 """
 
-from ._export import DEFAULT_OPSET, export_onnx, export_torchscript, inference_module
+from ._export import (
+    DEFAULT_OPSET,
+    export_onnx,
+    export_program,
+    export_torchscript,
+    inference_module,
+)
 from ._modules import InferenceModule, InputScaling
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "InferenceModule",
     "InputScaling",
     "export_onnx",
+    "export_program",
     "export_torchscript",
     "inference_module",
 ]

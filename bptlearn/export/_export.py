@@ -1,4 +1,4 @@
-"""Build a fitted estimator's inference module and write it as ONNX or TorchScript."""
+"""Build a fitted estimator's inference module; write it as ONNX, torch.export or TorchScript."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from torch import nn
 from ..estimators import BPTEncoder, BPTForecaster, BPTSeizureClassifier
 from ..nn.readout import Readout
 from ..utils._check import _validate_type
-from ..weights import atomic_write
+from ..utils._io import atomic_write
 from ._modules import InferenceModule, InputScaling
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def inference_module(estimator: Any) -> InferenceModule:
     >>> module = inference_module(enc)
     >>> out = module(torch.from_numpy(X).reshape(3, X.shape[1], 1, 1500))
     >>> out.shape, bool(torch.allclose(out, torch.from_numpy(enc.transform(X)), atol=1e-5))
-    (torch.Size([3, 274]), True)
+    (torch.Size([3, 10]), True)
     """
     if not isinstance(estimator, SUPPORTED):
         raise TypeError(
@@ -79,10 +79,10 @@ def inference_module(estimator: Any) -> InferenceModule:
     check_is_fitted(estimator)
     scaling = InputScaling(estimator.scaling_, estimator.center_, estimator.scale_)
     if isinstance(estimator, BPTEncoder):
-        model, layer = estimator.model_, estimator.layer
+        model, layer = estimator.encoder_, estimator.layer
         readout = Readout(estimator.pooling, tuple(estimator.extra_features),
                           model.config.band_sfreq)
-        head = standardize = None
+        head, standardize = estimator.projection(), None  # n_components: a whitened PCA
     else:
         task = estimator._inference_module()
         model, layer, readout = task.encoder, task.layer, task.readout
@@ -111,8 +111,7 @@ def _example_input(estimator: Any, n_chans: int | None, n_patches: int | None,
             raise ValueError(f"{type(estimator).__name__} was fitted on ragged input, so "
                              f"{name} cannot be inferred; pass {name}= explicitly.")
         _validate_type(value, "int-like", name)
-    config = (estimator.model_ if isinstance(estimator, BPTEncoder)
-              else estimator.encoder_).config
+    config = estimator.encoder_.config
     if not 1 <= n_patches <= config.n_patches or n_chans < 1:
         raise ValueError(f"n_chans must be >= 1 and n_patches in 1..{config.n_patches}; got "
                          f"n_chans={n_chans}, n_patches={n_patches}.")
@@ -178,12 +177,13 @@ def export_onnx(estimator: Any, path: str | os.PathLike, *, n_chans: int | None 
     >>> from bptlearn.export import export_onnx
     >>> X, *_ = make_seeg_windows(n_patients=1, n_windows=2, n_chans=4, n_patches=1,
     ...                           random_state=0)
-    >>> enc = BPTEncoder(weights=None, extra_features=(), device="cpu", random_state=0).fit(X)
+    >>> enc = BPTEncoder(weights=None, extra_features=(), n_components=None, device="cpu",
+    ...                  random_state=0).fit(X)
     >>> folder = tempfile.TemporaryDirectory()
     >>> path = export_onnx(enc, os.path.join(folder.name, "encoder.onnx"))
     >>> session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    >>> session.run(None, {"patches": X.reshape(2, 4, 1, 1500)})[0].shape
-    (2, 256)
+    >>> session.run(None, {"patches": X.reshape(2, 4, 1, 1500)})[0].shape  # every embedding
+    (2, 128)
     >>> folder.cleanup()
     """
     try:
@@ -211,6 +211,59 @@ def export_onnx(estimator: Any, path: str | os.PathLike, *, n_chans: int | None 
     return path
 
 
+def export_program(estimator: Any, path: str | os.PathLike, *, n_chans: int | None = None,
+                   n_patches: int | None = None) -> Path:
+    """Write a fitted estimator's :func:`inference_module` as a :mod:`torch.export` program.
+
+    The program (a ``.pt2`` file written by :func:`torch.export.save`) is PyTorch's
+    successor to TorchScript: load it without bptlearn with
+    ``torch.export.load(path).module()``, or compile it ahead of time with AOTInductor. It
+    takes the same input as :func:`inference_module`, any batch size; channels and patches
+    are fixed at export, and the program refuses input of another shape.
+
+    Parameters
+    ----------
+    estimator : BPTEncoder, BPTSeizureClassifier or BPTForecaster
+        A fitted estimator (not ``precision='int8'``).
+    path : path-like
+        Output file, normally ending in ``.pt2``. Written atomically.
+    n_chans, n_patches : int or None, default=None
+        Input channels and patches per window; ``None`` takes ``n_chans_in_`` and
+        ``n_patches_in_``.
+
+    Returns
+    -------
+    path : Path
+        The file written.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> from bptlearn import BPTEncoder
+    >>> from bptlearn.data import make_seeg_windows
+    >>> from bptlearn.export import export_program
+    >>> X, *_ = make_seeg_windows(n_patients=1, n_windows=2, n_chans=4, n_patches=1,
+    ...                           random_state=0)
+    >>> enc = BPTEncoder(weights=None, device="cpu", random_state=0).fit(X)
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = export_program(enc, os.path.join(folder.name, "encoder.pt2"))
+    >>> program = torch.export.load(path).module()
+    >>> program(torch.from_numpy(X).reshape(2, 4, 1, 1500)).shape
+    torch.Size([2, 10])
+    >>> folder.cleanup()
+    """
+    path = _check_path(path)
+    module = _cpu_module(estimator)
+    example = _example_input(estimator, n_chans, n_patches)
+    batch = torch.export.Dim("batch", min=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # exporter chatter
+        program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},))
+    atomic_write(path, lambda tmp: torch.export.save(program, tmp))
+    logger.info("wrote %s", path)
+    return path
+
+
 def export_torchscript(estimator: Any, path: str | os.PathLike, *,
                        n_chans: int | None = None, n_patches: int | None = None) -> Path:
     """Write a fitted estimator's :func:`inference_module` as TorchScript (traced).
@@ -218,8 +271,9 @@ def export_torchscript(estimator: Any, path: str | os.PathLike, *,
     Load it without bptlearn with ``torch.jit.load(path)``; it takes the same input as
     :func:`inference_module`, any batch size. Tracing records the operations run on an
     example of ``n_chans`` channels and ``n_patches`` patches: keep those when calling it.
-    PyTorch has deprecated TorchScript (``torch.jit.load`` warns); prefer
-    :func:`export_onnx` for new deployments.
+    PyTorch has deprecated TorchScript (``torch.jit.load`` warns): this function stays
+    only while torch still has ``torch.jit``. Prefer :func:`export_program`
+    (:mod:`torch.export`) or :func:`export_onnx` for new deployments.
 
     Parameters
     ----------
@@ -247,9 +301,13 @@ def export_torchscript(estimator: Any, path: str | os.PathLike, *,
     >>> folder = tempfile.TemporaryDirectory()
     >>> path = export_torchscript(enc, os.path.join(folder.name, "encoder.pt"))
     >>> torch.jit.load(path)(torch.from_numpy(X).reshape(2, 4, 1, 1500)).shape
-    torch.Size([2, 274])
+    torch.Size([2, 10])
     >>> folder.cleanup()
     """
+    if not hasattr(getattr(torch, "jit", None), "trace"):
+        raise RuntimeError(
+            f"torch {torch.__version__} no longer has TorchScript (torch.jit.trace). Use "
+            "bptlearn.export.export_program (torch.export, a .pt2 file) or export_onnx.")
     path = _check_path(path)
     module = _cpu_module(estimator)
     example = _example_input(estimator, n_chans, n_patches)

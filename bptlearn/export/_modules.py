@@ -1,7 +1,8 @@
 """The fitted estimator as one traceable module: scaling, band power, encoder, readout, head.
 
-Everything here is traceable by :func:`torch.jit.trace` and :func:`torch.export.export`
-(hence ONNX): no NumPy and no data-dependent Python branches. The model skips its
+Everything here is traceable by :func:`torch.export.export` (hence ONNX) and
+:func:`torch.jit.trace`: no NumPy and no data-dependent Python branches but the channel
+check of per-channel scaling, which is scripted when traced. The model skips its
 value checks while traced, and band power comes from :class:`~bptlearn.nn.BandPowerDFT`
 (a matrix product) rather than :func:`torch.fft.rfft`, which ONNX Runtime computes less
 exactly.
@@ -13,9 +14,24 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..estimators._base import INPUT_CLIP
 from ..nn import BandPowerDFT, BPTModel
 from ..nn.heads import phase_from_pair
 from ..nn.readout import Readout
+from ..nn.spectral import LOG_POWER_FLOOR
+
+
+@torch.jit.script_if_tracing
+def _check_n_chans(x: Tensor, n_chans: int) -> Tensor:
+    """Refuse input whose channel count differs from the fitted one; kept in TorchScript
+    traces (scripted there), and in ``torch.export`` programs as an input guard."""
+    if x.shape[1] != n_chans:
+        raise RuntimeError(
+            "This model scales each of its " + str(n_chans) + " fitted channels by its own "
+            "statistics, so the input must hold those channels in the fitted order; got "
+            + str(x.shape[1]) + " channel(s). Pick the fitted channels, or refit with "
+            "scaling='global'.")
+    return x
 
 
 class InputScaling(nn.Module):
@@ -47,16 +63,20 @@ class InputScaling(nn.Module):
         as_buffer = lambda a: torch.as_tensor(np.asarray(a, np.float32)).reshape(1, -1, 1, 1)  # noqa: E731
         self.register_buffer("center", as_buffer(center))
         self.register_buffer("scale", as_buffer(scale))
+        self.n_chans = int(self.center.shape[1]) if scaling == "channel" else 0
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        if self.n_chans:  # per-channel statistics: never broadcast them over other channels
+            x = _check_n_chans(x, self.n_chans)
         if self.scaling == "window":
             std, center = torch.std_mean(x, dim=(2, 3), keepdim=True, correction=0)
             scale = torch.where(std > 0, std, torch.ones_like(std))  # (B, C, 1, 1)
         elif self.scaling is None:
-            return x, torch.zeros_like(self.center), torch.ones_like(self.scale)
+            return (x.clamp(-INPUT_CLIP, INPUT_CLIP), torch.zeros_like(self.center),
+                    torch.ones_like(self.scale))
         else:
             center, scale = self.center, self.scale  # (1, C or 1, 1, 1)
-        return (x - center) / scale, center, scale
+        return ((x - center) / scale).clamp(-INPUT_CLIP, INPUT_CLIP), center, scale
 
 
 class InferenceModule(nn.Module):
@@ -91,6 +111,8 @@ class InferenceModule(nn.Module):
         super().__init__()
         self.scaling = scaling
         self.band_power = BandPowerDFT(model.config.patch_len, model.config.band_sfreq)
+        self.log_power = BandPowerDFT(model.config.patch_len, model.config.band_sfreq,
+                                      offset=LOG_POWER_FLOOR)
         self.model = model
         self.layer = layer
         self.readout = readout
@@ -104,7 +126,9 @@ class InferenceModule(nn.Module):
         power = self.band_power(x)  # (B, C, L, 8), shared by embedding and readout
         out = self.model(x, layer=self.layer, power=power)  # (B, C, L, d)
         if self.readout is not None:
-            out = self.readout(out, x, power)
+            log_power = self.log_power(x) \
+                if "log_band_power" in self.readout.extra_features else None
+            out = self.readout(out, x, power, log_power)
         if self.head is None:
             return out
         out = self.head(self.standardize(out))

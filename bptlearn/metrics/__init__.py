@@ -12,6 +12,7 @@ For other metric options, wrap the function yourself, e.g.
 ``make_scorer(dominant_frequency_error, sfreq=512.0, greater_is_better=False)``.
 """
 
+from ._events import event_table
 from ._forecast import (
     dominant_frequency,
     dominant_frequency_error,
@@ -43,6 +44,7 @@ __all__ = [
     "event_metrics",
     "event_sensitivity",
     "event_sensitivity_scorer",
+    "event_table",
     "f2_score",
     "f2_scorer",
     "false_alarms_per_hour",

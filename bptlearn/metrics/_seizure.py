@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import fbeta_score
 
-from ..utils._arrays import _runs
-from ._common import _check_binary, _check_pair, _check_positive
+from ._common import _check_pair
+from ._events import _score_events, _summary
 
 
 def f2_score(
@@ -72,47 +72,44 @@ def f2_score(
     return float(score) if np.ndim(score) == 0 else score
 
 
-def _check_tolerance(tolerance_s: Any) -> tuple[float, float]:
-    if isinstance(tolerance_s, tuple | list) and len(tolerance_s) == 2:
-        before, after = tolerance_s
-    elif isinstance(tolerance_s, tuple | list):
-        raise ValueError(
-            f"tolerance_s must be one number or a (before_s, after_s) pair, got {len(tolerance_s)} "
-            f"values: {tolerance_s!r}."
-        )
-    else:
-        before = after = tolerance_s
-    return (_check_positive(before, "tolerance_s", allow_zero=True),
-            _check_positive(after, "tolerance_s", allow_zero=True))
-
-
 def event_metrics(
     y_true: Any,
     y_pred: Any,
     *,
+    onsets: Any = None,
+    recording: Any = None,
     window_s: float = 6.0,
     tolerance_s: float | tuple[float, float] = (30.0, 60.0),
     merge_gap_s: float = 90.0,
 ) -> dict[str, float]:
-    """Event-level seizure detection scores for one recording.
+    """Event-level seizure detection scores, on the recordings' real timelines.
 
-    Clinicians count seizures and false alarms, not windows. Runs of consecutive
+    Clinicians count seizures and false alarms, not windows. Runs of adjacent
     positive windows of ``y_true`` are the true events; runs of positive windows of
     ``y_pred`` are detections, and detections separated by at most ``merge_gap_s``
-    are merged into one. A detection hits an event when their time spans overlap,
-    the event's span being widened by ``tolerance_s`` (before onset, after offset).
+    are merged into one. A gap in ``onsets`` (a dropped window, a pause in the
+    recording) ends a run, and a new recording starts a new clock. A detection hits an
+    event when their time spans overlap, the event's span being widened by
+    ``tolerance_s`` (before onset, after offset).
     One detection may hit several events (all count as detected, none as a false
     alarm), and several detections may hit one event (it is counted once).
 
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_windows,)
-        Binary labels (0/1) of consecutive, non-overlapping windows of one
-        recording in time order. Window ``i`` spans ``[i * window_s, (i + 1) * window_s)``.
-        For channel × patch token labels ``y`` of shape (n_windows, n_chans, n_patches),
-        pass ``y.max(axis=1).ravel()`` with ``window_s`` the patch duration (6.0).
+        Binary labels (0/1) of the windows. Window ``i`` spans
+        ``[onsets[i], onsets[i] + window_s)``. For channel × patch token labels ``y`` of
+        shape (n_windows, n_chans, n_patches) of contiguous windows, pass
+        ``y.max(axis=1).ravel()`` with ``window_s`` the patch duration (6.0).
+    onsets : array-like of shape (n_windows,) or None, default=None
+        Start of each window in seconds on its recording's clock (``Windows.onsets`` from
+        :func:`bptlearn.data.to_windows`); need not be sorted. ``None``: consecutive,
+        non-overlapping windows in time order, ``onsets[i] = i * window_s``.
+    recording : array-like of shape (n_windows,) or None, default=None
+        Recording id of each window: events never span two recordings, and the hours of
+        all recordings are summed. ``None``: one recording.
     window_s : float, default=6.0
-        Duration of one window (its step when windows overlap), in seconds.
+        Duration of one window in seconds (also its step when ``onsets`` is ``None``).
     tolerance_s : float or (float, float), default=(30.0, 60.0)
         How far before an event's onset and after its offset a detection still
         counts as a hit, in seconds; one number is used for both sides.
@@ -129,11 +126,12 @@ def event_metrics(
         ``mean_latency_s`` (mean over hit events of the time from event onset to the
         start of the first detection hitting it, clipped below at ``-before``:
         negative means detected early; NaN when no event is hit), ``n_events``,
-        ``n_detected_events``, ``n_detections`` (after merging), ``n_false_alarms``
-        and ``duration_h``.
+        ``n_detected_events``, ``n_detections`` (after merging), ``n_false_alarms``,
+        ``n_recordings`` and ``duration_h`` (hours covered by windows: gaps do not count).
 
     See Also
     --------
+    event_table : The same events one row each, per recording.
     f2_score : Window- or token-level F2.
 
     References
@@ -152,44 +150,16 @@ def event_metrics(
     (1.0, 1, 6.0)
     >>> round(s["false_alarms_per_hour"])  # 1 alarm in 60 s
     60
+
+    With a gap: windows 2 and 3 are 10 minutes apart, so they are two events.
+
+    >>> s = event_metrics([0, 1, 1, 0], [0, 1, 0, 0], onsets=[0, 6, 612, 618])
+    >>> s["n_events"], s["sensitivity"], round(s["duration_h"] * 3600)
+    (2, 0.5, 24)
     """
-    window_s = _check_positive(window_s, "window_s")
-    before, after = _check_tolerance(tolerance_s)
-    merge_gap_s = _check_positive(merge_gap_s, "merge_gap_s", allow_zero=True)
-    y_true, y_pred = _check_pair(y_true, y_pred)
-    if y_true.ndim != 1:
-        raise ValueError(
-            f"y_true must be 1-D labels of time-ordered windows (n_windows,), got shape "
-            f"{y_true.shape}. Score each recording separately; reduce token labels with "
-            f"y.max(axis=1).ravel() and window_s=6.0."
-        )
-    truth, pred = _check_binary(y_true, "y_true"), _check_binary(y_pred, "y_pred")
-
-    ev_start, ev_stop = (idx * window_s for idx in _runs(truth))
-    det_start, det_stop = (idx * window_s for idx in _runs(pred))
-    if det_start.size:  # merge detections separated by short gaps
-        new = np.concatenate(([True], det_start[1:] - det_stop[:-1] > merge_gap_s))
-        det_start, det_stop = det_start[new], det_stop[np.concatenate((new[1:], [True]))]
-
-    # hit[i, j]: detection i overlaps event j widened by the tolerance
-    lo, hi = ev_start - before, ev_stop + after
-    hit = (det_start[:, None] < hi[None, :]) & (det_stop[:, None] > lo[None, :])
-    detected = hit.any(axis=0)
-    n_false = int((~hit.any(axis=1)).sum())
-    latencies = [
-        max(det_start[hit[:, j]].min(), lo[j]) - ev_start[j] for j in np.flatnonzero(detected)
-    ]
-    duration_h = y_true.size * window_s / 3600.0
-    return {
-        "sensitivity": float(detected.mean()) if detected.size else float("nan"),
-        "false_alarms_per_hour": n_false / duration_h,
-        "mean_latency_s": float(np.mean(latencies)) if latencies else float("nan"),
-        "n_events": int(ev_start.size),
-        "n_detected_events": int(detected.sum()),
-        "n_detections": int(det_start.size),
-        "n_false_alarms": n_false,
-        "duration_h": duration_h,
-    }
+    recs = _score_events(y_true, y_pred, onsets=onsets, recording=recording,
+                         window_s=window_s, tolerance_s=tolerance_s, merge_gap_s=merge_gap_s)
+    return _summary(recs)
 
 
 def event_sensitivity(y_true: Any, y_pred: Any, **kwargs: Any) -> float:
@@ -200,7 +170,8 @@ def event_sensitivity(y_true: Any, y_pred: Any, **kwargs: Any) -> float:
     y_true, y_pred : array-like of shape (n_windows,)
         Binary labels of time-ordered windows, as in :func:`event_metrics`.
     **kwargs
-        ``window_s``, ``tolerance_s``, ``merge_gap_s`` of :func:`event_metrics`.
+        ``onsets``, ``recording``, ``window_s``, ``tolerance_s``, ``merge_gap_s`` of
+        :func:`event_metrics`.
 
     Returns
     -------
@@ -224,7 +195,8 @@ def false_alarms_per_hour(y_true: Any, y_pred: Any, **kwargs: Any) -> float:
     y_true, y_pred : array-like of shape (n_windows,)
         Binary labels of time-ordered windows, as in :func:`event_metrics`.
     **kwargs
-        ``window_s``, ``tolerance_s``, ``merge_gap_s`` of :func:`event_metrics`.
+        ``onsets``, ``recording``, ``window_s``, ``tolerance_s``, ``merge_gap_s`` of
+        :func:`event_metrics`.
 
     Returns
     -------

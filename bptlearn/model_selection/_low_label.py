@@ -8,13 +8,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples
+from tqdm.auto import tqdm
 
+from ..metrics._names import scoring_name
 from ..utils._check import _validate_type
 
 COLUMNS = ["fraction", "repeat", "fold", "n_train", "n_test", "score"]
@@ -87,6 +89,7 @@ def low_label_curve(
     random_state: Any = None,
     n_jobs: int | None = None,
     fit_params: dict[str, Any] | None = None,
+    verbose: int = 0,
 ) -> pd.DataFrame:
     """Score an estimator trained on shrinking shares of the labels, patient-wise.
 
@@ -129,12 +132,25 @@ def low_label_curve(
     fit_params : dict or None, default=None
         Extra ``fit`` arguments; those with one value per window (e.g. ``groups``
         for :class:`GroupValidSplit`) are subset to the drawn windows.
+    verbose : int, default=0
+        ``1`` or more shows a progress bar of the fits (with the time left).
 
     Returns
     -------
     curve : pandas.DataFrame
         One row per fit, columns ``fraction``, ``repeat``, ``fold``, ``n_train``,
-        ``n_test``, ``score``; plot it with :func:`bptlearn.viz.plot_low_label_curve`.
+        ``n_test``, ``score``; ``curve.attrs['scoring']`` names the score (for the axis
+        label of :func:`bptlearn.viz.plot_low_label_curve`).
+
+    Notes
+    -----
+    Every fit re-embeds its windows. To embed each window once per curve, give the
+    encoder a cache and scaling statistics that do not depend on the drawn windows:
+    ``BPTEncoder(scaling='window', memory='cache_dir')`` (window scaling scored as well
+    as channel scaling in the readout study of :class:`~bptlearn.BPTEncoder`). With
+    the default channel scaling, learnt from each draw, only identical draws (the
+    repeats at ``fraction=1.0``, or a second run with the same ``random_state``) hit
+    the cache.
 
     Examples
     --------
@@ -151,6 +167,7 @@ def low_label_curve(
     """
     fractions = _check_fractions(fractions)
     _validate_type(n_repeats, "int-like", "n_repeats")
+    _validate_type(verbose, "int-like", "verbose")
     if n_repeats < 1:
         raise ValueError(f"n_repeats must be at least 1, got {n_repeats}.")
     if fit_params is not None:
@@ -185,11 +202,16 @@ def low_label_curve(
                 sub = _subsample(train, fraction, groups[train],
                                  None if labels is None else labels[train], rng)
                 jobs.append((fraction, repeat, fold, sub, test))
-    scores = Parallel(n_jobs=n_jobs)(
+    scores = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(clone(estimator), X, y, sub, test, scorer, fit_params or {}, n)
         for _, _, _, sub, test in jobs
     )
+    scores = list(tqdm(scores, total=len(jobs), disable=verbose < 1, unit="fit",
+                       desc="low_label_curve"))
     rows = [(f, r, k, sub.size, test.size, s) for (f, r, k, sub, test), s in zip(jobs, scores,
                                                                                    strict=True)]
     curve = pd.DataFrame(rows, columns=COLUMNS)
-    return curve.sort_values(["fraction", "repeat", "fold"], ignore_index=True)
+    curve = curve.sort_values(["fraction", "repeat", "fold"], ignore_index=True)
+    curve.attrs["scoring"] = scoring_name(scoring) or (
+        "accuracy" if is_classifier(estimator) else "r2" if is_regressor(estimator) else None)
+    return curve

@@ -1,13 +1,14 @@
 """The Brant model in pure PyTorch: configuration, band power, encoders, heads."""
 
 from .config import PRESETS, BPTConfig
-from .model import BPTModel, flops_per_token
+from .model import LAYERS, BPTModel, flops_per_token
 from .precision import PRECISIONS, autocast, quantize_int8
 from .spectral import BAND_EDGES, BAND_NAMES, N_BANDS, BandPowerDFT, band_power
 
 __all__ = [
     "BAND_EDGES",
     "BAND_NAMES",
+    "LAYERS",
     "N_BANDS",
     "PRECISIONS",
     "PRESETS",

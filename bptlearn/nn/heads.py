@@ -3,7 +3,9 @@
 Heads take encoder tokens ``h`` of shape (B, C, L, d) (the seizure head also pooled
 window features). Shapes out: seizure (B, n_outputs) per window or (B, C, L, n_outputs)
 per token; forecast
-(B, C, H*P); frequency-phase ((B, C), (B, C, 2, H*P)); imputation (B, C, L, P).
+(B, C, H*P) (the residual forecast over a baseline: :class:`ForecastBaseline`,
+:class:`ForecastReadout`, :class:`ResidualForecastHead`); frequency-phase ((B, C),
+(B, C, 2, H*P)); imputation (B, C, L, P).
 
 """
 
@@ -13,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..utils._check import _check_option
-from .model import BPTModel
+from .model import LAYERS, BPTModel
 
 
 class SeizureHead(nn.Module):
@@ -62,6 +64,111 @@ class ForecastHead(nn.Module):
 
     def forward(self, h: Tensor) -> Tensor:
         return self.proj(self.drop(h.mean(dim=2)))  # (B, C, d) -> (B, C, n_out)
+
+
+class ForecastBaseline(nn.Module):
+    """A simple forecast as a traceable module: patches (B, C, L, P) -> (B, C, n_out).
+
+    ``kind='mean'``: each channel's history mean, repeated. ``kind='repeat'``: the last
+    patch, tiled. ``kind='linear'``: ``weight @ (last p samples) + bias`` per channel
+    (``weight`` (C or 1, n_out, p), ``bias`` (C or 1, n_out)), which is exactly what an
+    autoregression forecasts: its impulse responses (see
+    :class:`bptlearn.baselines.ARForecaster`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import ForecastBaseline
+    >>> x = torch.arange(8.0).reshape(1, 1, 2, 4)  # (B, C, L, P)
+    >>> ForecastBaseline("mean", n_out=3)(x)
+    tensor([[[3.5000, 3.5000, 3.5000]]])
+    >>> ForecastBaseline("linear", n_out=2, weight=torch.ones(1, 2, 1), bias=torch.zeros(1, 2))(x)
+    tensor([[[7., 7.]]])
+    """
+
+    def __init__(self, kind: str, n_out: int, weight: Tensor | None = None,
+                 bias: Tensor | None = None) -> None:
+        super().__init__()
+        self.kind = _check_option("kind", kind, ("mean", "repeat", "linear"))
+        self.n_out = n_out
+        if kind == "linear":
+            self.register_buffer("weight", torch.as_tensor(weight, dtype=torch.float32))
+            self.register_buffer("bias", torch.as_tensor(bias, dtype=torch.float32))
+
+    def forward(self, x: Tensor) -> Tensor:
+        B, C, L, P = x.shape
+        if self.kind == "mean":
+            return x.mean(dim=(2, 3))[..., None].expand(B, C, self.n_out)
+        if self.kind == "repeat":
+            return x[:, :, -1].repeat(1, 1, self.n_out // P)  # (B, C, n_out)
+        p = self.weight.shape[-1]
+        last = x.reshape(B, C, L * P)[..., L * P - p:]  # (B, C, p), oldest first
+        return torch.einsum("bcp,cop->bco", last, self.weight.expand(C, -1, -1)) + self.bias
+
+
+class ForecastReadout(nn.Module):
+    """Tokens and input to what :class:`ResidualForecastHead` reads: (B, C, d + n_out).
+
+    Each channel's tokens mean-pooled over patches (d values), then the baseline's
+    forecast of the same channel (n_out values), from the input patches ``x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import ForecastBaseline, ForecastReadout
+    >>> readout = ForecastReadout(ForecastBaseline("mean", n_out=5))
+    >>> readout(torch.randn(2, 3, 4, 16), torch.randn(2, 3, 4, 10)).shape  # d=16, n_out=5
+    torch.Size([2, 3, 21])
+    """
+
+    extra_features: tuple[str, ...] = ()  # as Readout: no band power needed
+
+    def __init__(self, baseline: ForecastBaseline) -> None:
+        super().__init__()
+        self.baseline = baseline
+
+    def forward(self, h: Tensor, x: Tensor, power: Tensor | None = None,
+                log_power: Tensor | None = None) -> Tensor:
+        # the signature of Readout; band powers are not used
+        return torch.cat([h.mean(dim=2), self.baseline(x)], dim=-1)  # (B, C, d + n_out)
+
+
+class ResidualForecastHead(nn.Module):
+    """Baseline forecast plus a shrunk linear correction from the pooled tokens.
+
+    Reads (B, C, d + n_out) from :class:`ForecastReadout` (possibly standardised with
+    ``base_mean``/``base_scale`` on the baseline part) and returns
+    ``use_baseline * baseline + gate * Linear(tokens)``, (B, C, n_out). Training fits the
+    correction to the residual (``use_baseline=0``, ``gate=1``); the estimator then sets
+    ``use_baseline=1`` and ``gate`` to the shrinkage estimated on held-back data, 0 where
+    the correction does not help, so that the head returns the baseline exactly there.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.heads import ResidualForecastHead
+    >>> head = ResidualForecastHead(d_model=4, n_out=3)
+    >>> _ = head.use_baseline.fill_(1.0), head.gate.zero_()  # no skill: the baseline
+    >>> z = torch.cat([torch.randn(1, 2, 4), torch.full((1, 2, 3), 7.0)], dim=-1)
+    >>> head(z).detach()
+    tensor([[[7., 7., 7.],
+             [7., 7., 7.]]])
+    """
+
+    def __init__(self, d_model: int, n_out: int, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.d_model = d_model
+        self.drop = nn.Dropout(dropout)
+        self.proj = nn.Linear(d_model, n_out)
+        self.register_buffer("gate", torch.ones(n_out))
+        self.register_buffer("use_baseline", torch.tensor(0.0))
+        self.register_buffer("base_mean", torch.zeros(n_out))
+        self.register_buffer("base_scale", torch.ones(n_out))
+
+    def forward(self, z: Tensor) -> Tensor:
+        h, base = z[..., :self.d_model], z[..., self.d_model:]
+        base = base * self.base_scale + self.base_mean  # undo a standardisation
+        return self.use_baseline * base + self.gate * self.proj(self.drop(h))
 
 
 class FreqPhaseHead(nn.Module):
@@ -155,7 +262,7 @@ class ImputationModel(nn.Module):
     def __init__(self, encoder: BPTModel, head: ImputationHead, layer: str = "spatial") -> None:
         super().__init__()
         self.encoder = encoder
-        self.layer = _check_option("layer", layer, ("spatial", "temporal"))
+        self.layer = _check_option("layer", layer, LAYERS)
         self.head = head
 
     def forward(self, packed: Tensor) -> Tensor:
@@ -217,7 +324,7 @@ class TaskModel(nn.Module):
                  standardize: Standardize | None = None, readout: nn.Module | None = None) -> None:
         super().__init__()
         self.encoder = encoder
-        self.layer = _check_option("layer", layer, ("spatial", "temporal"))
+        self.layer = _check_option("layer", layer, LAYERS)
         self.readout = readout
         self.standardize = standardize if standardize is not None else nn.Identity()
         self.head = head

@@ -37,9 +37,25 @@ class FreqPhaseLoss(nn.Module):
 
 
 class MaskedMSELoss(nn.Module):
-    """MSE over the hidden samples only. Targets are (B, C, L, 2P): samples, then the mask."""
+    """Weighted MSE over the hidden samples only.
+
+    Targets are (B, C, L, 2P): samples, then a weight per sample, 0 where it was observed
+    (1 everywhere hidden gives the plain MSE of the hidden samples). Weights let every
+    pattern of missing samples count alike when their errors differ in size (a whole
+    missing channel is far harder than scattered samples).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn.losses import MaskedMSELoss
+    >>> pred, clean = torch.zeros(1, 1, 1, 3), torch.tensor([[[[1.0, 2.0, 3.0]]]])
+    >>> weight = torch.tensor([[[[0.0, 1.0, 3.0]]]])  # sample 0 observed
+    >>> MaskedMSELoss()(pred, torch.cat([clean, weight], dim=-1))  # (1 * 4 + 3 * 9) / 2
+    tensor(15.5000)
+    """
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         P = pred.shape[-1]
-        clean, hidden = target[..., :P], target[..., P:] > 0.5
-        return F.mse_loss(pred[hidden], clean[hidden])
+        clean, weight = target[..., :P], target[..., P:]
+        hidden = weight > 0
+        return (weight[hidden] * (pred[hidden] - clean[hidden]) ** 2).mean()

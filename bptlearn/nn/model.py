@@ -21,6 +21,10 @@ from .config import BPTConfig
 from .embedding import PatchEmbedding
 from .encoder import Encoder, SelfAttention
 
+#: The encoder stage an embedding is read after: ``'temporal'`` (each channel alone) or
+#: ``'spatial'`` (after mixing channels, the full model).
+LAYERS = ("spatial", "temporal")
+
 
 class BPTModel(nn.Module):
     """Brant encoder: (B, C, L, P) samples -> (B, C, L, d) embeddings.
@@ -33,6 +37,21 @@ class BPTModel(nn.Module):
         Named size (``'tiny'`` when neither ``config`` nor ``preset`` is given).
     **overrides
         Any :class:`BPTConfig` field, e.g. ``dropout=0.0`` or ``band_sfreq=256.0``.
+
+    Attributes
+    ----------
+    config : BPTConfig
+        The sizes the model was built with.
+    pretrained_cfg : bptlearn.weights.PretrainedCfg or None
+        Facts about the loaded weights (source, input contract); set by
+        :func:`bptlearn.weights.load`, None for a freshly built model.
+
+    Notes
+    -----
+    ``forward`` checks shapes and dtype only, which costs nothing. It does not scan the
+    samples for NaN or infinite values (on a GPU a full scan forces a device-to-host sync
+    on every call): the estimators and pretraining refuse non-finite input where it
+    enters, and the model passes NaN through to its output.
 
     Examples
     --------
@@ -59,6 +78,7 @@ class BPTModel(nn.Module):
                 f"config must be an instance of BPTConfig, got {type(config).__name__} instead."
             )
         self.config = config
+        self.pretrained_cfg: Any = None  # a weights.PretrainedCfg once loaded
         self.embed = PatchEmbedding(config)
         self.temporal = Encoder(config, config.n_temporal_layers)
         self.spatial = Encoder(config, config.n_spatial_layers)
@@ -85,7 +105,9 @@ class BPTModel(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def check_input(self, x: Any) -> None:
-        """Raise ``ValueError`` unless ``x`` is a finite (B, C, L, P) tensor this model takes."""
+        """Raise ``ValueError`` unless ``x`` is a (B, C, L, P) tensor this model takes.
+
+        Shapes and dtype only: the values are not scanned (see the class Notes)."""
         cfg = self.config
         want = f"(batch, n_chans, n_patches <= {cfg.n_patches}, patch_len={cfg.patch_len})"
         if not isinstance(x, Tensor):
@@ -111,10 +133,6 @@ class BPTModel(nn.Module):
         if x.dtype != weights and not torch.is_autocast_enabled(x.device.type):
             raise ValueError(f"x has dtype {x.dtype}, but the model's weights are {weights}; "
                              f"convert with x.to({weights}).")
-        if _tracing():  # a value check cannot be traced into a graph; shapes were checked
-            return
-        if not bool(torch.isfinite(x).all()):
-            raise ValueError("x holds NaN or infinite values; the model needs finite samples.")
 
     def encode(self, tokens: Tensor, layer: str = "spatial",
                padding_mask: Tensor | None = None) -> Tensor:
@@ -137,7 +155,7 @@ class BPTModel(nn.Module):
 
         ``power`` (B, C, L, 8) is the log band power of x when already computed (export
         computes it with :class:`~bptlearn.nn.BandPowerDFT`)."""
-        _check_option("layer", layer, ("spatial", "temporal"))
+        _check_option("layer", layer, LAYERS)
         self.check_input(x)
         if padding_mask is not None and (padding_mask.dtype != torch.bool
                                          or padding_mask.shape != x.shape[:2]):
@@ -166,12 +184,6 @@ class BPTModel(nn.Module):
         cfg = self.config
         return (f"d_model={cfg.d_model}, layers={cfg.n_temporal_layers}+{cfg.n_spatial_layers}, "
                 f"params={self.get_num_params() / 1e6:.2f}M")
-
-
-def _tracing() -> bool:
-    """Whether the forward pass is being traced or exported rather than run."""
-    exporting = getattr(torch.compiler, "is_exporting", lambda: False)()
-    return torch.jit.is_tracing() or exporting
 
 
 def flops_per_token(config: BPTConfig, n_chans: int, n_patches: int) -> float:

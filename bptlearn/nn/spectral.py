@@ -22,6 +22,8 @@ BAND_EDGES: tuple[float, ...] = (4.0, 8.0, 13.0, 30.0, 50.0, 70.0, 90.0, 110.0, 
 BAND_NAMES: tuple[str, ...] = ("theta", "alpha", "beta", "gamma1", "gamma2", "gamma3", "gamma4",
                                "gamma5")
 N_BANDS = len(BAND_NAMES)
+# Offset of a true log band power (readouts, baselines): keeps flat patches finite.
+LOG_POWER_FLOOR = 1e-6
 
 
 @lru_cache(maxsize=32)
@@ -42,26 +44,33 @@ def _band_matrix(n_times: int, sfreq: float) -> np.ndarray:
     return member * weight[:, None]
 
 
-def band_power(x: Tensor, sfreq: float) -> Tensor:
+def band_power(x: Tensor, sfreq: float, *, offset: float = 1.0) -> Tensor:
     """Log band power of each patch, as Brant computes it.
 
     For each band ``(lo, hi]`` of :data:`BAND_EDGES`, the periodogram power
     spectral density of the patch (boxcar window, mean removed, density scaling, as
     :func:`scipy.signal.periodogram` with its defaults) is summed over the band's
-    frequency bins and mapped to ``log10(sum + 1)``.
+    frequency bins and mapped to ``log10(sum + offset)``.
 
     Parameters
     ----------
     x : torch.Tensor of shape (..., n_times)
-        Patches, any leading dimensions; the last one is time. Real, floating point.
+        Patches, any leading dimensions; the last one is time. Real, floating point;
+        NaN or infinite samples are not refused here (checked where data enter, in the
+        estimators and pretraining) and give NaN power.
     sfreq : float
         Sampling rate in Hz that the spectrum assumes. Brant's official code uses
         256 on data at 250 Hz; pass 256 to reproduce it.
+    offset : float, default=1.0
+        Added before the logarithm. Brant's 1.0 makes ``log10(sum + 1)`` nearly linear
+        for the small band powers of scaled signals (a unit-variance patch has band
+        sums below 1); a small offset such as :data:`LOG_POWER_FLOOR` gives a true log
+        power, the feature to hand a linear classifier.
 
     Returns
     -------
     power : torch.Tensor of shape (..., 8)
-        ``log10(band power + 1)`` per band, same dtype and device as ``x``
+        ``log10(band power + offset)`` per band, same dtype and device as ``x``
         (computed in float32 at least).
 
     Examples
@@ -87,19 +96,14 @@ def band_power(x: Tensor, sfreq: float) -> Tensor:
             f"x must be a real floating-point tensor, got dtype {x.dtype}; "
             "convert it with x.float()."
         )
-    sfreq = _check_sfreq(sfreq)
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(
-            "x holds NaN or infinite values; band power needs finite samples. "
-            "Interpolate or drop the affected patches first."
-        )
+    sfreq = _check_sfreq(sfreq)  # values are not scanned: NaN in x gives NaN power
     dtype = torch.promote_types(x.dtype, torch.float32)
     with torch.autocast(device_type=x.device.type, enabled=False):  # keep the spectrum exact
         xf = x.to(dtype)
         spectrum = torch.fft.rfft(xf - xf.mean(dim=-1, keepdim=True), dim=-1)
         psd = spectrum.real.square() + spectrum.imag.square()  # (..., n_freqs)
         fold = _band_matrix(x.shape[-1], float(sfreq))
-        power = torch.log10(psd @ torch.as_tensor(fold, dtype=dtype, device=x.device) + 1.0)
+        power = torch.log10(psd @ torch.as_tensor(fold, dtype=dtype, device=x.device) + offset)
     return power.to(x.dtype)
 
 
@@ -119,6 +123,8 @@ class BandPowerDFT(nn.Module):
         Samples per patch (the last axis of the input).
     sfreq : float
         Sampling rate the spectrum assumes, in Hz (the model's ``band_sfreq``).
+    offset : float, default=1.0
+        Added before the logarithm, as in :func:`band_power`.
 
     Examples
     --------
@@ -129,8 +135,9 @@ class BandPowerDFT(nn.Module):
     True
     """
 
-    def __init__(self, patch_len: int, sfreq: float) -> None:
+    def __init__(self, patch_len: int, sfreq: float, offset: float = 1.0) -> None:
         super().__init__()
+        self.offset = float(offset)
         fold = _band_matrix(int(patch_len), float(sfreq))  # (n_freqs, 8)
         bins = np.flatnonzero(fold.any(axis=1))  # (K,) bins inside some band
         angle = 2 * np.pi * np.outer(np.arange(patch_len), bins) / patch_len  # (P, K)
@@ -142,4 +149,4 @@ class BandPowerDFT(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         # x: (..., P) -> (..., 8); removing the mean only guards float32 against a DC offset
         z = (x - x.mean(dim=-1, keepdim=True)) @ self.dft  # (..., 2K): real, imaginary parts
-        return torch.log10(z.square() @ self.fold + 1.0)
+        return torch.log10(z.square() @ self.fold + self.offset)

@@ -8,9 +8,13 @@ from typing import Any
 from ..nn.config import PRESETS
 from ..utils._check import _check_option
 from ._objectives import get_objective
+from ._synthetic import _check_families
 
 #: The objective that measured best (doc/model_card.rst); 'official' is the paper's.
 DEFAULT_OBJECTIVE = "spectral"
+#: Precisions pretraining runs in: those of :data:`bptlearn.nn.PRECISIONS` that train
+#: (bf16 through autocast; fp16 would need loss scaling, int8 does not train).
+TRAIN_PRECISIONS = ("fp32", "bf16")
 #: Fields that may change between a run and its resumption; every other one must match.
 RESUMABLE = frozenset({"steps", "checkpoint_every", "progress", "num_threads", "device",
                        "log_format", "save_dtype"})
@@ -65,6 +69,15 @@ class PretrainConfig:
         Add this many simulated patients (:func:`bptlearn.data.make_seeg`).
     synthetic_duration : float, default=600.0
         Seconds per simulated patient.
+    synthetic_families : tuple of str, default=('seeg',)
+        Generator families the simulated patients are shared among, in turn: ``'seeg'``
+        (:func:`bptlearn.data.make_seeg`), ``'neural_mass'`` or ``'neural_mass:<model>'``
+        (:func:`bptlearn.data.make_neural_mass`); see
+        :func:`~bptlearn.pretraining.synthetic_recordings`.
+    synthetic_randomize : bool, default=False
+        Domain randomisation of every simulated patient
+        (:func:`bptlearn.data.randomize_recording`: nuisances, events, montage, gain and
+        a native rate of 100 Hz to 2 kHz, resampled to 250 Hz).
     log_format : {'csv', 'json'}, default='csv'
         ``log.csv``, or ``log.jsonl`` with one JSON object per step.
     progress : bool, default=True
@@ -108,6 +121,8 @@ class PretrainConfig:
     sfreq: float | None = None
     synthetic: int = 0
     synthetic_duration: float = 600.0
+    synthetic_families: tuple[str, ...] = ("seeg",)
+    synthetic_randomize: bool = False
     log_format: str = "csv"
     progress: bool = True
     num_threads: int | None = None
@@ -115,10 +130,11 @@ class PretrainConfig:
 
     def __post_init__(self) -> None:
         _check_option("preset", self.preset, PRESETS)
-        _check_option("precision", self.precision, ("fp32", "bf16"))
+        _check_option("precision", self.precision, TRAIN_PRECISIONS)
         _check_option("log_format", self.log_format, ("csv", "json"))
         _check_option("save_dtype", self.save_dtype, ("float32", "float16", "bfloat16"))
         get_objective(self.objective)
+        object.__setattr__(self, "synthetic_families", _check_families(self.synthetic_families))
         for name in ("n_patches", "batch_size", "accum_steps", "steps", "lr_step",
                      "checkpoint_every"):
             value = getattr(self, name)
@@ -133,4 +149,5 @@ class PretrainConfig:
         """JSON-safe dict of the fields."""
         out = asdict(self)
         out["betas"] = list(self.betas)
+        out["synthetic_families"] = list(self.synthetic_families)
         return out

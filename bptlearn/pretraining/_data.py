@@ -10,24 +10,23 @@ run resumed from ``(epoch, batch)`` sees exactly the batches it would have seen.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from scipy.signal import resample_poly
 
 from ..data import (
-    RECORDING_EXTENSIONS,
     VOLTAGE_TYPES,
-    make_seeg,
-    read_manifest,
+    list_recordings,
     read_recording,
+    resample,
     robust_channel_stats,
 )
+from ..data._readers import _damaged
 from ..utils._check import _check_sfreq
+from ._objectives import EVENT_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +53,9 @@ class Recording:
     center: np.ndarray  # (n_chans,)
     scale: np.ndarray  # (n_chans,)
     name: str
+    # event name -> (n_chans, ceil(n_times / 8)) uint8: np.packbits of the bool labels
+    # along time (8x smaller); the names a simulator marks, none for real recordings
+    events: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_chans(self) -> int:
@@ -64,16 +66,13 @@ class Recording:
         return int(self.data.shape[1])
 
 
-def _to_rate(data: np.ndarray, sfreq: float, target: float) -> np.ndarray:
-    if sfreq == target:
-        return data
-    ratio = Fraction(target / sfreq).limit_denominator(1000)
-    return resample_poly(np.asarray(data, dtype=np.float64), ratio.numerator,
-                         ratio.denominator, axis=-1)
-
-
-def make_recording(data: Any, sfreq: float, name: str, target_sfreq: float = 250.0) -> Recording:
+def make_recording(data: Any, sfreq: float, name: str, target_sfreq: float = 250.0,
+                   events: dict[str, np.ndarray] | None = None) -> Recording:
     """Check a (n_chans, n_times) array, bring it to ``target_sfreq`` and measure its scale.
+
+    ``events`` maps names of :data:`EVENT_NAMES` to bool arrays shaped like ``data``
+    (``True`` where a channel is inside that event, as simulators mark them); they are
+    brought to ``target_sfreq`` by nearest sample and kept bit-packed.
 
     Examples
     --------
@@ -85,6 +84,11 @@ def make_recording(data: Any, sfreq: float, name: str, target_sfreq: float = 250
     (2, 2000, [20.0, 20.0])
     >>> make_recording(data, sfreq=1000.0, name="P01").n_times  # resampled to 250 Hz
     500
+    >>> seizure = np.zeros((2, 2000), bool)
+    >>> seizure[:, 1000:] = True  # the second half
+    >>> rec = make_recording(data, sfreq=1000.0, name="P01", events={"seizure": seizure})
+    >>> np.unpackbits(rec.events["seizure"], axis=1, count=rec.n_times).sum(axis=1).tolist()
+    [250, 250]
     """
     sfreq = _check_sfreq(sfreq)
     if not isinstance(data, np.memmap):
@@ -96,7 +100,8 @@ def make_recording(data: Any, sfreq: float, name: str, target_sfreq: float = 250
         )
     if not np.issubdtype(data.dtype, np.floating) and not np.issubdtype(data.dtype, np.integer):
         raise ValueError(f"Recording {name!r} has dtype {data.dtype}; expected real numbers.")
-    data = _to_rate(data, sfreq, target_sfreq)
+    shape = data.shape
+    data = resample(data, sfreq, target_sfreq)
     step = max(1, data.shape[1] // _MAX_STATS_SAMPLES)
     sample = np.asarray(data[:, ::step])
     if not np.isfinite(sample).all():
@@ -104,7 +109,26 @@ def make_recording(data: Any, sfreq: float, name: str, target_sfreq: float = 250
             f"Recording {name!r} holds NaN or infinite samples; clean or drop them first."
         )
     center, scale = robust_channel_stats(sample)
-    return Recording(data, center.astype(np.float32), scale.astype(np.float32), name)
+    packed = _pack_events(events or {}, shape, data.shape[1], name)
+    return Recording(data, center.astype(np.float32), scale.astype(np.float32), name, packed)
+
+
+def _pack_events(events: dict[str, np.ndarray], shape: tuple[int, int], n_times: int,
+                 name: str) -> dict[str, np.ndarray]:
+    """Bool event labels of the native ``shape``, at ``n_times`` samples, bit-packed."""
+    unknown = sorted(set(events) - set(EVENT_NAMES))
+    if unknown:
+        raise ValueError(f"Recording {name!r} has events {unknown}; the event names are "
+                         f"{list(EVENT_NAMES)}. Rename or drop the others.")
+    idx = np.minimum(np.arange(n_times) * shape[1] // n_times, shape[1] - 1)  # nearest
+    out = {}
+    for key, labels in events.items():
+        labels = np.asarray(labels)
+        if labels.shape != shape:
+            raise ValueError(f"Event {key!r} of recording {name!r} has shape {labels.shape}, "
+                             f"but the data have shape {shape}; pass one label per sample.")
+        out[key] = np.packbits(labels[:, idx].astype(bool), axis=1)
+    return out
 
 
 def _read_file(path: Path, sfreq: float | None) -> tuple[Any, float]:
@@ -115,7 +139,8 @@ def _read_file(path: Path, sfreq: float | None) -> tuple[Any, float]:
                 "sfreq (--sfreq on the command line) or list it in a manifest with an sfreq "
                 "column."
             )
-        return np.load(path, mmap_mode="r"), sfreq
+        with _damaged(path, ".npy"):
+            return np.load(path, mmap_mode="r"), sfreq
     raw = read_recording(path, sfreq=sfreq)
     kept = [t for t in VOLTAGE_TYPES if t in raw.get_channel_types()]
     if not kept:
@@ -129,26 +154,34 @@ def _read_file(path: Path, sfreq: float | None) -> tuple[Any, float]:
 
 def load_recordings(data: Any = None, *, sfreq: float | None = None, synthetic: int = 0,
                     synthetic_duration: float = 600.0, seed: int = 0,
-                    min_times: int = 1) -> list[Recording]:
+                    min_times: int = 1, synthetic_families: Any = ("seeg",),
+                    synthetic_randomize: bool = False) -> list[Recording]:
     """Recordings from a folder, a manifest CSV, a list of arrays, and/or synthetic patients.
 
     Parameters
     ----------
     data : path-like, list of path-like or arrays, or None
-        A folder (every ``.npy``/``.fif``/``.edf``/``.bdf``/``.vhdr`` file in it, sorted;
+        A folder (every ``.npy``/``.fif``/``.edf``/``.bdf``/``.vhdr`` file below it, sorted,
+        as :func:`bptlearn.data.list_recordings` finds them;
         read with :func:`bptlearn.data.read_recording`, iEEG/EEG channels kept, bad
         channels dropped), a manifest ``.csv`` (columns ``path`` and optionally ``sfreq``),
         one file, or a list of files or ``(n_chans, n_times)`` arrays in µV.
     sfreq : float or None
         Rate of ``.npy`` files and arrays, in Hz.
     synthetic : int, default=0
-        Add this many simulated patients (:func:`bptlearn.data.make_seeg`, 6-16 channels).
+        Add this many simulated patients (6-16 channels), with their event labels; see
+        :func:`synthetic_recordings`.
     synthetic_duration : float, default=600.0
         Seconds per simulated patient.
     seed : int, default=0
         Seed of the simulation.
     min_times : int, default=1
         Recordings shorter than this many samples (at 250 Hz) are skipped with a warning.
+    synthetic_families : tuple of str, default=('seeg',)
+        Simulator families the synthetic patients are shared among, in turn.
+    synthetic_randomize : bool, default=False
+        Domain randomisation of the simulated patients
+        (:func:`bptlearn.data.randomize_recording`).
 
     Examples
     --------
@@ -170,20 +203,8 @@ def load_recordings(data: Any = None, *, sfreq: float | None = None, synthetic: 
         if isinstance(item, np.ndarray):
             sources.append((item, sfreq, f"array{len(sources)}"))
             continue
-        p = Path(item)
-        if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.name.lower().endswith(RECORDING_EXTENSIONS))
-            if not files:
-                raise ValueError(
-                    f"Folder {str(p)!r} holds no recording ({', '.join(RECORDING_EXTENSIONS)})."
-                )
-            sources.extend((f, sfreq, f.name) for f in files)
-        elif p.suffix.lower() == ".csv":
-            sources.extend((f, s, f.name) for f, s, _ in read_manifest(p, sfreq))
-        elif p.is_file():
-            sources.append((p, sfreq, p.name))
-        else:
-            raise ValueError(f"Pretraining data {str(p)!r} does not exist.")
+        sources.extend((r.path, r.sfreq, r.relative.as_posix())
+                       for r in list_recordings(item, sfreq))
     recordings = []
     for src, rate, name in sources:
         if isinstance(src, Path):
@@ -192,13 +213,10 @@ def load_recordings(data: Any = None, *, sfreq: float | None = None, synthetic: 
             raise ValueError("Pass sfreq (in Hz) with arrays of pretraining data.")
         recordings.append(make_recording(src, rate, name))
     if synthetic:
-        rng = np.random.default_rng(seed)
-        n_chans = [int(c) for c in rng.integers(6, 17, size=synthetic)]
-        for rec in make_seeg(n_patients=synthetic, n_chans=n_chans, duration=synthetic_duration,
-                             n_seizures=max(1, int(synthetic_duration // 300)),
-                             random_state=seed):
-            recordings.append(make_recording(rec.data.astype(np.float32), rec.sfreq,
-                                             f"synthetic-{rec.patient_id}"))
+        from ._synthetic import synthetic_recordings  # it builds on make_recording
+
+        recordings.extend(synthetic_recordings(synthetic, synthetic_duration, seed,
+                                               synthetic_families, synthetic_randomize))
     kept = [r for r in recordings if r.n_times >= min_times]
     for r in recordings:
         if r.n_times < min_times:
@@ -272,3 +290,39 @@ def collate(recordings: list[Recording], batch: list[tuple[int, int]], n_patches
         rec = recordings[i]
         out[b] = (rec.data[:, start:start + window] - rec.center[:, None]) / rec.scale[:, None]
     return torch.from_numpy(out).view(len(batch), -1, n_patches, patch_len)
+
+
+def collate_events(recordings: list[Recording], batch: list[tuple[int, int]], n_patches: int,
+                   patch_len: int) -> torch.Tensor:
+    """Event labels (B, C, L, 4) of one batch: the fraction of each patch in each event.
+
+    The last axis follows :data:`EVENT_NAMES`; NaN where a recording does not mark that
+    event (real recordings mark none), so it adds nothing to the event loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.pretraining import collate_events, make_recording
+    >>> data = np.random.default_rng(0).normal(size=(2, 6000))
+    >>> seizure = np.zeros((2, 6000), bool)
+    >>> seizure[0, 1500:2250] = True  # half of channel 0's second patch
+    >>> recs = [make_recording(data, 250.0, "P01", events={"seizure": seizure})]
+    >>> y = collate_events(recs, [(0, 0)], n_patches=3, patch_len=1500)
+    >>> y.shape, y[0, :, :, 0].tolist()  # seizure fractions per channel and patch
+    (torch.Size([1, 2, 3, 4]), [[0.0, 0.5, 0.0], [0.0, 0.0, 0.0]])
+    >>> bool(y[..., 1:].isnan().all())  # spikes, HFOs and artefacts are not marked here
+    True
+    """
+    window = n_patches * patch_len
+    n_chans = recordings[batch[0][0]].n_chans
+    out = np.full((len(batch), n_chans, n_patches, len(EVENT_NAMES)), np.nan, np.float32)
+    for b, (i, start) in enumerate(batch):
+        first = start // 8
+        for k, key in enumerate(EVENT_NAMES):
+            packed = recordings[i].events.get(key)
+            if packed is None:
+                continue
+            bits = np.unpackbits(packed[:, first:(start + window + 7) // 8], axis=1)
+            bits = bits[:, start - 8 * first:start - 8 * first + window]
+            out[b, :, :, k] = bits.reshape(n_chans, n_patches, patch_len).mean(axis=-1)
+    return torch.from_numpy(out)

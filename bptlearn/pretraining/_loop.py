@@ -21,11 +21,18 @@ from torch.optim.lr_scheduler import CyclicLR
 from tqdm.auto import tqdm
 
 from ..nn.model import BPTModel
+from ..utils._dist import torchrun_env
 from ..weights import load, save
 from ._config import RESUMABLE, PretrainConfig
-from ._data import Recording, collate, load_recordings, plan_epoch
+from ._data import Recording, collate, collate_events, load_recordings, plan_epoch
 from ._objectives import PretrainModule, get_objective, random_mask
-from ._state import read_checkpoint_state, rng_state, set_rng_state, write_checkpoint
+from ._state import (
+    read_checkpoint_state,
+    rng_state,
+    run_lock,
+    set_rng_state,
+    write_checkpoint,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +40,10 @@ logger = logging.getLogger(__name__)
 
 def _distributed(device: str) -> tuple[int, int, torch.device, bool]:
     """(rank, world size, device, whether we started the process group)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    _, world, local = torchrun_env()
     if world <= 1:
         return 0, 1, torch.device(device), False
-    local = int(os.environ.get("LOCAL_RANK", "0"))
+    local = 0 if local is None else local
     cuda = device.startswith("cuda")
     started = not dist.is_initialized()
     if started:
@@ -70,8 +77,9 @@ def _mask_generator(seed: int, rank: int, step: int, micro: int) -> torch.Genera
 class _LossLog:
     """Append-only CSV or JSON-lines log; on resume, rows past the checkpoint are dropped."""
 
-    COLUMNS = ("step", "epoch", "loss", "loss_rec", "loss_spec", "lr", "grad_norm", "tokens",
-               "tokens_per_s", "elapsed_s")
+    PARTS = ("loss_rec", "loss_spec", "loss_tok", "loss_event", "loss_vc")
+    COLUMNS = ("step", "epoch", "loss", *PARTS, "lr", "grad_norm", "tokens", "tokens_per_s",
+               "elapsed_s")
 
     def __init__(self, out_dir: Path, fmt: str, keep_until: int) -> None:
         self.path = out_dir / ("log.csv" if fmt == "csv" else "log.jsonl")
@@ -146,7 +154,9 @@ def pretrain(data: Any = None, out_dir: str | os.PathLike = "bptlearn-pretrain",
         (see :func:`load_recordings`); ``None`` with ``synthetic=N``.
     out_dir : path-like, default='bptlearn-pretrain'
         Run folder: ``last.pt`` (training checkpoint), ``log.csv`` / ``log.jsonl``,
-        ``model.safetensors`` (final weights with their input contract).
+        ``model.safetensors`` (final weights with their input contract), and ``run.lock``
+        while the run lasts: a second run in the same folder refuses, naming the PID of
+        the first (a lock left by a dead process is taken over).
     resume : bool, default=False
         Continue the run in ``out_dir`` from its last checkpoint (starts afresh if there is
         none). Without it an ``out_dir`` holding a checkpoint is refused.
@@ -182,21 +192,23 @@ def pretrain(data: Any = None, out_dir: str | os.PathLike = "bptlearn-pretrain",
     cfg = replace(config, **options) if config is not None else PretrainConfig(**options)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not resume and (out_dir / "last.pt").exists():
-        raise ValueError(
-            f"{str(out_dir)!r} already holds a checkpoint (last.pt). Pass resume=True "
-            "(--resume) to continue that run, or choose another out_dir."
-        )
-    threads = torch.get_num_threads()
-    if cfg.num_threads is not None:
-        torch.set_num_threads(cfg.num_threads)
-    rank, world, device, started = _distributed(cfg.device)
-    try:
-        return _run(data, out_dir, resume, cfg, rank, world, device)
-    finally:
-        torch.set_num_threads(threads)
-        if started:
-            dist.destroy_process_group()
+    # one run per folder: the first process of a run (rank 0 under torchrun) holds the lock
+    with run_lock(out_dir) if int(os.environ.get("RANK", "0")) == 0 else nullcontext():
+        if not resume and (out_dir / "last.pt").exists():
+            raise ValueError(
+                f"{str(out_dir)!r} already holds a checkpoint (last.pt). Pass resume=True "
+                "(--resume) to continue that run, or choose another out_dir."
+            )
+        threads = torch.get_num_threads()
+        if cfg.num_threads is not None:
+            torch.set_num_threads(cfg.num_threads)
+        rank, world, device, started = _distributed(cfg.device)
+        try:
+            return _run(data, out_dir, resume, cfg, rank, world, device)
+        finally:
+            torch.set_num_threads(threads)
+            if started:
+                dist.destroy_process_group()
 
 
 def _run(data: Any, out_dir: Path, resume: bool, cfg: PretrainConfig, rank: int, world: int,
@@ -209,7 +221,8 @@ def _run(data: Any, out_dir: Path, resume: bool, cfg: PretrainConfig, rank: int,
         raise ValueError(f"n_patches={cfg.n_patches} exceeds the model's {mcfg.n_patches}.")
     recordings = load_recordings(data, sfreq=cfg.sfreq, synthetic=cfg.synthetic,
                                  synthetic_duration=cfg.synthetic_duration, seed=cfg.seed,
-                                 min_times=window)
+                                 min_times=window, synthetic_families=cfg.synthetic_families,
+                                 synthetic_randomize=cfg.synthetic_randomize)
     module = PretrainModule(model, objective).to(device)
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr_min, betas=cfg.betas,
@@ -221,8 +234,8 @@ def _run(data: Any, out_dir: Path, resume: bool, cfg: PretrainConfig, rank: int,
     if state is not None:
         _check_resume(state, cfg, world, out_dir)
         model.load_state_dict(state["model"])
-        if module.aux is not None:
-            module.aux.load_state_dict(state["aux"])
+        for key, head in module.heads().items():
+            head.load_state_dict(state[key])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         step = int(state["step"])
@@ -247,12 +260,14 @@ def _run(data: Any, out_dir: Path, resume: bool, cfg: PretrainConfig, rank: int,
         for micro in range(cfg.accum_steps):
             epoch, index, batch = next(batches)
             x = collate(recordings, batch, cfg.n_patches, mcfg.patch_len).to(device)
+            events = (collate_events(recordings, batch, cfg.n_patches, mcfg.patch_len)
+                      .to(device) if module.event_head is not None else None)
             mask = random_mask(tuple(x.shape[:3]), objective.mask_ratio,
                                _mask_generator(cfg.seed, rank, step, micro), device)
             sync = micro == cfg.accum_steps - 1 or world == 1
             with nullcontext() if sync else net.no_sync():  # backward inside, as DDP needs
                 with autocast:
-                    loss, parts = net(x, mask)
+                    loss, parts = net(x, mask, events)
                 if not torch.isfinite(loss):
                     raise FloatingPointError(
                         f"The loss became {float(loss)} at step {step}; lower lr_max, use "
@@ -273,8 +288,7 @@ def _run(data: Any, out_dir: Path, resume: bool, cfg: PretrainConfig, rank: int,
         rate = tokens * world / max(time.perf_counter() - t0, 1e-9)
         if log is not None:
             log.append({"step": step, "epoch": epoch, "loss": loss_sum,
-                        "loss_rec": parts_sum.get("loss_rec", ""),
-                        "loss_spec": parts_sum.get("loss_spec", ""), "lr": lr,
+                        **{part: parts_sum.get(part, "") for part in _LossLog.PARTS}, "lr": lr,
                         "grad_norm": float(grad_norm), "tokens": tokens * world,
                         "tokens_per_s": rate, "elapsed_s": time.perf_counter() - start})
         bar.update(1)
@@ -301,7 +315,7 @@ def _checkpoint(out_dir: Path, module: PretrainModule, opt: torch.optim.Optimize
         return
     write_checkpoint(out_dir, {
         "model": module.model.state_dict(),
-        "aux": module.aux.state_dict() if module.aux is not None else {},
+        **{key: head.state_dict() for key, head in module.heads().items()},
         "config": module.model.config.to_dict(), "contract": _contract(module.model),
         "objective": get_objective(cfg.objective).to_dict(),
         "pretrain_config": cfg.to_dict(), "optimizer": opt.state_dict(),

@@ -9,6 +9,7 @@ normalisation, channel types); registered files are checked against their SHA-25
 Nothing here downloads, and nothing is ever unpickled beyond tensors.
 """
 
+from ..utils._io import atomic_write, file_sha256
 from ._convert import (
     Converted,
     braindecode_to_bptlearn,
@@ -17,7 +18,7 @@ from ._convert import (
     official_to_bptlearn,
     strip_ddp_prefix,
 )
-from ._io import atomic_write, file_sha256, torch_load_safe
+from ._io import torch_load_safe
 from ._load import load, save
 from ._read import TRAIN_FORMAT, Checkpoint, read_checkpoint
 from ._registry import (

@@ -7,12 +7,10 @@ checkpoint crafted to execute code is refused, not executed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,73 +20,27 @@ from safetensors.torch import save_file
 from torch import Tensor
 
 from ..exceptions import CheckpointError
+from ..utils._io import atomic_write
 
 FORMAT_KEY = "format"
 FORMAT_VALUE = "bptlearn"
 FORMAT_VERSION = "1"
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file, read in 1 MiB blocks.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from bptlearn.weights import file_sha256
-    >>> folder = tempfile.TemporaryDirectory()
-    >>> p = pathlib.Path(folder.name) / "empty"
-    >>> _ = p.write_bytes(b"")
-    >>> file_sha256(p)[:16]
-    'e3b0c44298fc1c14'
-    >>> folder.cleanup()
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+#: Oldest torch whose ``torch.load(weights_only=True)`` runs no code (CVE-2025-32434).
+SAFE_TORCH = (2, 6)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
-    """Write a file so that readers see either the old file or the whole new one.
-
-    ``write(tmp_path)`` writes to a temporary file in the same folder, which is flushed to
-    disk and then renamed over ``path`` with :func:`os.replace` (atomic on POSIX and
-    Windows). A crash mid-write leaves ``path`` untouched and at worst a stray ``.tmp``.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from bptlearn.weights import atomic_write
-    >>> def write(tmp_path):
-    ...     with open(tmp_path, "w") as fh:
-    ...         fh.write("hello")
-    >>> folder = tempfile.TemporaryDirectory()
-    >>> path = atomic_write(os.path.join(folder.name, "notes.txt"), write)
-    >>> path.read_text(), os.listdir(folder.name)  # no temporary file left
-    ('hello', ['notes.txt'])
-    >>> folder.cleanup()
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp (and safetensors) make 0600
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+def _check_torch_floor(path: Path) -> None:
+    """Refuse to unpickle under a torch whose ``weights_only`` loader could run code."""
+    version = torch.torch_version.TorchVersion(torch.__version__)
+    if version < SAFE_TORCH:
+        raise CheckpointError(
+            f"Refused to load {str(path)!r} with torch {torch.__version__}: before torch 2.6, "
+            "torch.load(weights_only=True) could run code hidden in a .pt file "
+            "(CVE-2025-32434). Upgrade torch (pip install 'torch>=2.6'), or convert the "
+            "weights to .safetensors on a trusted machine."
+        )
 
 
 def _first_line(err: BaseException) -> str:
@@ -121,6 +73,7 @@ def torch_load_safe(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Checkpoint file {str(path)!r} does not exist.")
+    _check_torch_floor(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -130,11 +83,11 @@ def torch_load_safe(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
             "weights_only checkpoints. If you trust the file, re-save its state_dict() from "
             f"the program that wrote it. (torch said: {_first_line(err)})"
         ) from None
-    except (RuntimeError, EOFError, ValueError, OSError, IndexError) as err:
+    except Exception as err:  # noqa: BLE001 - any parse failure: a damaged or foreign file
         raise CheckpointError(
             f"Could not read {str(path)!r} ({path.stat().st_size} bytes): it is truncated or "
             f"not a PyTorch checkpoint ({type(err).__name__}: {_first_line(err)}). "
-            "Copy the file again."
+            "Copy the file again, or pass the file that holds the weights."
         ) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from torch import Tensor
 from ..exceptions import CheckpointError
 from ..nn.config import PRESETS
 from ..utils._check import _validate_type
+from ..utils._io import file_sha256
 from ._convert import (
     Converted,
     braindecode_to_bptlearn,
@@ -21,15 +23,21 @@ from ._convert import (
     official_to_bptlearn,
     strip_ddp_prefix,
 )
+from ._hub import is_hub_source, read_hub, registered_path
 from ._io import (
     FORMAT_KEY,
     FORMAT_VALUE,
-    file_sha256,
     parse_metadata,
     read_safetensors,
     torch_load_safe,
 )
-from ._registry import _REGISTRY, PretrainedCfg, contract_from, get_pretrained_cfg
+from ._registry import (
+    _REGISTRY,
+    CONTRACT_FIELDS,
+    PretrainedCfg,
+    contract_from,
+    get_pretrained_cfg,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +90,8 @@ def _file_cfg(base: PretrainedCfg | None, files: tuple[Path, ...], fmt: str,
     if base is None and fmt != "bptlearn":  # foreign weights: the authors' contract
         base = (_REGISTRY.get(f"bpt_{preset}.{fmt}") or _REGISTRY.get(f"bpt_{preset}.official")
                 or _REGISTRY["bpt_large.official"])
-    fields = dict(contract_from(dict(contract))) if contract else (base.contract if base else {})
+    fields = (_stored_contract(contract, files) if contract is not None
+              else (base.contract if base else {}))
     fields["channel_types"] = tuple(fields.get("channel_types", ("seeg",)))
     return PretrainedCfg(
         name=str(files[0]) if files else "<state dict>", preset=preset,
@@ -90,6 +99,23 @@ def _file_cfg(base: PretrainedCfg | None, files: tuple[Path, ...], fmt: str,
         license=base.license if base else "", origin_url=base.origin_url if base else "",
         notes=notes or (base.notes if base else ""), **fields,
     )
+
+
+def _stored_contract(contract: Any, files: tuple[Path, ...]) -> dict[str, Any]:
+    """The input contract stored in a file, checked; a bad one names the file and the fix."""
+    where = repr(str(files[0])) if files else "The state dict"
+    fix = ("Re-save the weights with bptlearn.weights.save(model, path, contract={...}), or "
+           "load the file's tensors with bptlearn.weights.load(safetensors.torch.load_file(...))")
+    if not isinstance(contract, Mapping):
+        raise CheckpointError(
+            f"{where}: its stored input contract must be a JSON object with the fields "
+            f"{list(CONTRACT_FIELDS)}, got a {type(contract).__name__} ({contract!r:.80}). "
+            f"{fix}.")
+    try:
+        return dict(contract_from(dict(contract)))
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{where}: its stored input contract is invalid: {err} {fix}."
+                              ) from None
 
 
 def _read_file_pair(paths: tuple[Path, Path], map_location: Any) -> Converted:
@@ -275,9 +301,11 @@ def read_checkpoint(source: Any, *, path: Any = None, map_location: Any = "cpu")
         ckpt = Checkpoint(*_read_file_pair(pair, map_location), files=pair, format="official")
     else:
         _validate_type(source, ("path-like", Mapping, tuple, list), "source")
+        if is_hub_source(source):
+            return read_hub(source, map_location)
         if isinstance(source, str) and source in _REGISTRY:
             cfg = get_pretrained_cfg(source)
-            files = _registered_files(cfg, path)
+            files = _registered_files(cfg, registered_path(cfg, path))
             if cfg.format == "official":
                 ckpt = Checkpoint(*_read_file_pair(files, map_location), files=files,
                                   format="official")
@@ -286,7 +314,8 @@ def read_checkpoint(source: Any, *, path: Any = None, map_location: Any = "cpu")
             ckpt.pretrained_cfg = cfg
             return ckpt
         p = Path(source)
-        if isinstance(source, str) and _NAME_LIKE.match(source) and not p.exists():
+        bare = isinstance(source, str) and "/" not in source and os.sep not in source
+        if bare and not p.exists() and (_NAME_LIKE.match(source) or not p.suffix):
             get_pretrained_cfg(source)  # raises: unknown name, with suggestions
         ckpt = _read_path(p, map_location)
     if ckpt.pretrained_cfg is None and ckpt.format in ("official", "braindecode"):

@@ -3,19 +3,24 @@
 Each entry is a fact sheet about one set of weights: which preset it fits, which files
 hold it (with their SHA-256 where known), their key layout, the input the weights expect
 (the *contract*: sampling rate, patch length, band-power rate, normalisation, channel
-types), and where they come from. Nothing here downloads: files live in the package
-(``bptlearn/weights/files``) or in a folder the user fills (see :func:`weights_home`).
+types), and where they come from. Files live in the package (``bptlearn/weights/files``),
+in a folder the user fills (see :func:`weights_home`), or, for entries naming a
+``hub_repo``, in the Hugging Face Hub cache (fetched by ``bptlearn/weights/_hub.py``).
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-from ..nn.config import PRESETS
+from ..nn.config import PRESETS, BPTConfig
 from ..utils._check import _check_option, _validate_type
 
 #: Layouts a weight file may use.
@@ -79,6 +84,13 @@ class PretrainedCfg:
     packaged : bool
         Whether the files ship inside the package (else they go in
         ``weights_home() / name``).
+    hub_repo : str or None
+        Hugging Face Hub repository holding the files (``'ORG/NAME'``, optionally
+        ``'@REVISION'``). When set and the files are not in :attr:`default_dir`,
+        :func:`~bptlearn.weights.load` fetches them from there (``pip install
+        bptlearn[hub]``), and ``load('hf://ORG/NAME')`` reads them as this entry
+        (SHA-256 and input contract included). ``None`` where no public repository is
+        known, as for the official two-file weights, which the authors send on request.
 
     Examples
     --------
@@ -103,12 +115,27 @@ class PretrainedCfg:
     origin_url: str = ""
     notes: str = ""
     packaged: bool = False
+    hub_repo: str | None = None
 
     def __post_init__(self) -> None:
         _check_option("format", self.format, FORMATS)
         _check_option("normalization", self.normalization, NORMALIZATIONS)
         if self.preset not in PRESETS and self.preset != "custom":
             _check_option("preset", self.preset, [*PRESETS, "custom"])
+        for name in ("sfreq", "band_sfreq"):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, Real)
+                    or not math.isfinite(value) or value <= 0):
+                raise ValueError(f"contract[{name!r}] must be a positive, finite number (Hz), "
+                                 f"got {value!r} ({type(value).__name__}).")
+        for name in ("patch_len", "n_patches"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"contract[{name!r}] must be a positive int, got {value!r} "
+                                 f"({type(value).__name__}).")
+        if not all(isinstance(t, str) for t in self.channel_types):
+            raise ValueError(f"contract['channel_types'] must hold channel type names such as "
+                             f"'seeg', got {list(self.channel_types)!r}.")
 
     @property
     def contract(self) -> dict[str, Any]:
@@ -158,6 +185,31 @@ def contract_from(value: Any) -> dict[str, Any]:
     return merged.contract
 
 
+def check_contract_fits(contract: Mapping[str, Any], config: BPTConfig) -> None:
+    """Raise ``ValueError`` where an input contract contradicts the model it describes.
+
+    The model is fed at ``config.sfreq`` in patches of ``config.patch_len`` samples, with
+    ``config.n_patches`` positions and band power at ``config.band_sfreq``: a contract
+    saying otherwise would be a promise the model cannot keep.
+    """
+    clashes = [f"{name}={contract[name]!r} but the model's {name}={getattr(config, name)!r}"
+               for name in ("sfreq", "patch_len", "band_sfreq")
+               if name in contract and contract[name] != getattr(config, name)]
+    if contract.get("n_patches", 0) > config.n_patches:
+        clashes.append(f"n_patches={contract['n_patches']} but the model's {config.n_patches} "
+                       "positions hold fewer patches")
+    if clashes:
+        fields_ = ", ".join(f"{n}={getattr(config, n)!r}" for n in ("sfreq", "patch_len",
+                                                                   "band_sfreq"))
+        wanted = {n: contract[n] for n in ("sfreq", "patch_len", "band_sfreq") if n in contract}
+        raise ValueError(
+            f"The input contract contradicts the model: {'; '.join(clashes)}. The contract "
+            f"must describe the model ({fields_}, n_patches <= {config.n_patches}): leave "
+            f"these fields out of the contract, or build the model for them "
+            f"(BPTConfig({', '.join(f'{k}={v!r}' for k, v in wanted.items())}))."
+        )
+
+
 def _official(preset: str) -> PretrainedCfg:
     return PretrainedCfg(
         name=f"bpt_{preset}.official", preset=preset,
@@ -181,9 +233,11 @@ _REGISTRY: dict[str, PretrainedCfg] = {
             files=(("model.safetensors", None),), format="braindecode", band_sfreq=256.0,
             normalization="zscore_window", license="see the origin's model card",
             origin_url="https://huggingface.co/braindecode/brant-pretrained",
+            hub_repo="braindecode/brant-pretrained",
             notes=("The official large weights in braindecode's single-file layout (mask tokens "
-                   "dropped; restored as zeros on loading). Download model.safetensors "
-                   "yourself; nothing is downloaded here."),
+                   "dropped; restored as zeros on loading). Fetched from the Hub when not in "
+                   "weights_home() (pip install bptlearn[hub]; HF_HUB_OFFLINE=1 reads the "
+                   "Hub cache only)."),
         ),
         PretrainedCfg(
             name="bpt_nano.shipped", preset="nano",
@@ -243,9 +297,10 @@ def get_pretrained_cfg(name: str) -> PretrainedCfg:
     try:
         return _REGISTRY[name]
     except KeyError:
-        close = fnmatch.filter(_REGISTRY, f"*{name.split('.')[0]}*")
-        hint = f" Did you mean one of {sorted(close)}?" if close else ""
+        close = difflib.get_close_matches(name, _REGISTRY, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}, the closest registered name?" if close else ""
         raise ValueError(
-            f"No weights are registered under the name {name!r}.{hint} "
-            f"bptlearn.weights.list_pretrained() lists them: {sorted(_REGISTRY)}."
+            f"No weights are registered under the name {name!r}, and no file of that name "
+            f"exists.{hint} bptlearn.weights.list_pretrained() lists the registered names: "
+            f"{sorted(_REGISTRY)}."
         ) from None

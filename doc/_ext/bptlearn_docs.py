@@ -41,7 +41,7 @@ REPO_DIR = PACKAGE_DIR.parent
 
 #: Modules whose public names must all appear in api.rst, besides every public
 #: subpackage and top-level module of bptlearn (found at build time, see api_modules).
-API_SUBMODULES = ("bptlearn.nn.heads", "bptlearn.nn.readout")
+API_SUBMODULES = ("bptlearn.nn.heads", "bptlearn.nn.readout", "bptlearn.nn.pipeline")
 #: Public-looking top-level modules that hold no API (the command line is in cli.rst).
 NOT_API = ("bptlearn.cli",)
 

@@ -1,5 +1,8 @@
 """Tests of annotations_to_labels: the overlap rule on hand-made annotations."""
 
+import logging
+import warnings
+
 import mne
 import numpy as np
 import pytest
@@ -89,10 +92,15 @@ def test_regex_selects_descriptions(windows):
     assert y.tolist() == [1, 0, 0, 0, 0]
 
 
-def test_no_matching_description_warns_and_labels_nothing(windows):
-    with pytest.warns(BPTWarning, match=r"No annotation description matches.*'artifact'"):
-        y, _ = annotations_to_labels(_ann([0.0], [6.0], ["artifact"]), windows)
+def test_no_matching_description_labels_nothing_and_only_logs_it(windows, caplog):
+    # an interictal recording is legitimate: no warning, an informational log line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with caplog.at_level(logging.INFO, logger="bptlearn.data._labels"):
+            y, _ = annotations_to_labels(_ann([0.0], [6.0], ["artifact"]), windows)
     assert not y.any()
+    assert "No annotation description matches regex='(?i)seiz'" in caplog.text
+    assert "'artifact'" in caplog.text
 
 
 def test_an_event_too_short_for_min_overlap_is_reported(windows):

@@ -1,12 +1,14 @@
 """Tests of read_recording and read_bids, on files the tests write themselves."""
 
 import sys
-import types
+import warnings
 
+import mne
 import numpy as np
 import pytest
 
-from bptlearn.data import read_bids, read_recording, to_windows
+from bptlearn.data import annotations_to_labels, read_bids, read_recording, to_windows
+from bptlearn.exceptions import BPTWarning
 
 from .conftest import write_recording
 
@@ -87,27 +89,44 @@ def test_read_bids_without_mne_bids_names_the_extra(monkeypatch, tmp_path):
         read_bids(tmp_path, subject="01")
 
 
-def test_read_bids_passes_the_entities_and_sets_the_subject(monkeypatch, tmp_path, raw):
-    calls = {}
+def _bids_dataset(root):
+    """A small iEEG-BIDS dataset written by mne-bids: 4 SEEG contacts (one bad) at 500 Hz,
+    electrodes in MNI space, a seizure and an artefact in events.tsv."""
+    import mne_bids
 
-    def bids_path(**kwargs):
-        calls.update(kwargs)
-        return "the-path"
+    names = ["LA1", "LA2", "LB1", "LB2"]
+    data = np.random.default_rng(0).normal(0.0, 20e-6, size=(4, 500 * 30))
+    raw = mne.io.RawArray(data, mne.create_info(names, 500.0, "seeg"), verbose="error")
+    raw.info["line_freq"] = 50.0
+    raw.info["bads"] = ["LB2"]
+    pos = {n: np.array([0.01 * i, 0.02, 0.03]) for i, n in enumerate(names)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no fiducials: identity transform
+        raw.set_montage(mne.channels.make_dig_montage(ch_pos=pos, coord_frame="mni_tal"))
+    raw.set_annotations(mne.Annotations([5.0, 20.0], [2.0, 3.0], ["seizure", "BAD_artifact"]))
+    path = mne_bids.BIDSPath(subject="01", session="01", task="rest", run=1, datatype="ieeg",
+                             root=root)
+    mne_bids.write_raw_bids(raw, path, allow_preload=True, format="BrainVision",
+                            verbose="error")
 
-    def read_raw_bids(path, verbose=None):
-        assert path == "the-path"
-        return raw.copy()
 
-    fake = types.SimpleNamespace(BIDSPath=bids_path, read_raw_bids=read_raw_bids)
-    monkeypatch.setitem(sys.modules, "mne_bids", fake)
-    out = read_bids(tmp_path, subject="07", session="01", task="rest", run=2)
-    assert calls == dict(root=tmp_path, subject="07", session="01", task="rest", run=2,
-                         acquisition=None, datatype="ieeg")
-    assert set(to_windows(out, n_patches=1).groups) == {"07"}
-    assert raw.info["subject_info"]["his_id"] == "P01"  # the original is untouched
+def test_read_bids_reads_a_real_ieeg_dataset_written_by_mne_bids(tmp_path):
+    _bids_dataset(tmp_path)
+    assert (tmp_path / "sub-01" / "ses-01" / "ieeg" /
+            "sub-01_ses-01_space-fsaverage_electrodes.tsv").is_file()
+    raw = read_bids(tmp_path, subject="01", session="01", task="rest", run=1)
+    assert raw.get_channel_types() == ["seeg"] * 4 and raw.info["bads"] == ["LB2"]
+    assert raw.info["sfreq"] == 500.0 and raw.info["subject_info"]["his_id"] == "01"
+    assert sorted(raw.annotations.description) == ["BAD_artifact", "seizure"]
+    assert raw.get_montage().get_positions()["coord_frame"] == "mni_tal"
+    with pytest.warns(BPTWarning):  # LB2 dropped, the artefact's window rejected
+        w = to_windows(raw, n_patches=1)
+    assert w.ch_names == ["LA1", "LA2", "LB1"] and w.bads == ["LB2"]
+    assert w.n_rejected == 1 and len(w) == 4 and set(w.groups) == {"01"}
+    y, _ = annotations_to_labels(raw, w, min_overlap=0.0)
+    assert y.tolist() == [1, 1, 0, 0]  # the seizure (5-7 s) spans windows 0-6 s and 6-12 s
 
 
-def test_read_bids_rejects_a_missing_root(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "mne_bids", types.SimpleNamespace())
+def test_read_bids_rejects_a_missing_root(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"No BIDS dataset at"):
         read_bids(tmp_path / "missing", subject="01")

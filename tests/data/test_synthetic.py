@@ -167,3 +167,14 @@ def test_make_seeg_windows_rejects_windows_too_short_for_a_seizure():
 def test_make_seeg_rejects_line_noise_above_nyquist():
     with pytest.raises(ValueError, match=r"line_freq=60.0 Hz is not below the Nyquist"):
         make_seeg(n_patients=1, duration=60.0, sfreq=100.0, line_freq=60.0)
+
+
+def test_make_seeg_events_hold_seizure_labels_and_interictal_spikes():
+    rec = make_seeg(n_patients=1, n_chans=8, duration=120.0, random_state=5)[0]
+    assert sorted(rec.events) == ["seizure", "spike"]
+    np.testing.assert_array_equal(rec.events["seizure"], rec.labels)
+    spikes = rec.events["spike"]
+    assert spikes.shape == rec.data.shape and spikes.dtype == bool
+    assert spikes.any() and not (spikes & rec.labels).any()
+    c = int(np.argmax(spikes.sum(axis=1)))
+    assert np.abs(rec.data[c, spikes[c]]).max() > 2 * rec.data[c, ~spikes[c]].std()

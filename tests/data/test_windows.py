@@ -202,3 +202,77 @@ def test_array_ch_names_must_match_the_channel_count():
 def test_h_freq_above_nyquist_is_rejected():
     with pytest.raises(ValueError, match=r"h_freq must be between 0 and 125 Hz"):
         to_windows(np.zeros((2, 3000)), sfreq=250.0, n_patches=1, h_freq=200.0)
+
+
+# -- MNE's annotations and events (issue 16, section 2) -----------------------------------
+def test_windows_straddling_a_concatenation_boundary_are_rejected_and_counted():
+    pieces = [_sine_raw([5.0, 7.0], sfreq=250.0, duration=d) for d in (33.0, 27.0)]
+    raw = mne.concatenate_raws(pieces)  # adds 'BAD boundary' (zero duration) at 33 s
+    with pytest.warns(BPTWarning, match=r"dropped 1 of 10 window\(s\) overlapping the "
+                                        r"annotations \['BAD boundary'\]"):
+        w = to_windows(raw, n_patches=1)
+    assert w.n_rejected == 1 and len(w) == 9
+    assert 30.0 not in w.onsets.tolist() and 36.0 in w.onsets.tolist()  # 30-36 s straddles
+    kept = to_windows(raw, n_patches=1, reject_by_annotation=False)
+    assert kept.n_rejected == 0 and len(kept) == 10
+
+
+def test_bad_annotations_of_any_case_drop_the_windows_they_touch_in_both_paths():
+    from bptlearn.data import iter_windows
+
+    raw = _sine_raw([5.0, 7.0], sfreq=250.0, duration=60.0)
+    raw.set_annotations(mne.Annotations([13.0, 40.0], [2.0, 1.0], ["bad_muscle", "seizure"]))
+    with pytest.warns(BPTWarning, match="bad_muscle"):
+        w = to_windows(raw, n_patches=1)
+    assert w.n_rejected == 1 and 12.0 not in w.onsets.tolist() and len(w) == 9
+    with pytest.warns(BPTWarning, match=r"dropped 1 of 10"):
+        batches = list(iter_windows(raw, n_patches=1, batch_size=4))
+    np.testing.assert_array_equal(np.concatenate([b.onsets for b in batches]), w.onsets)
+    assert {b.n_rejected for b in batches} == {1}
+
+
+def test_windows_from_an_events_array_take_trial_offsets_and_event_ids():
+    raw = _sine_raw([5.0, 7.0], sfreq=250.0, duration=60.0)
+    events = np.array([[250 * 10, 0, 1], [250 * 40, 0, 2]])
+    w = to_windows(raw, n_patches=1, events=events, trial_start_offset=-2.0,
+                   trial_stop_offset=13.0)  # 15-s trials: two 6-s windows each
+    assert w.onsets.tolist() == [8.0, 14.0, 38.0, 44.0]
+    assert w.epochs.tolist() == [0, 0, 1, 1] and w.targets.tolist() == [1, 1, 2, 2]
+    np.testing.assert_allclose(w.X[2], to_windows(raw, n_patches=1, stride=2.0).X[19],
+                               atol=1e-4)  # same samples as the continuous cut at 38 s
+
+
+def test_windows_from_annotations_end_at_each_annotations_duration():
+    raw = _sine_raw([5.0, 7.0], sfreq=250.0, duration=60.0)
+    ann = mne.Annotations([5.0, 30.0], [12.0, 6.0], ["left", "right"])
+    w = to_windows(raw, n_patches=1, events=ann)
+    assert w.onsets.tolist() == [5.0, 11.0, 30.0]
+    assert w.targets.tolist() == ["left", "left", "right"]
+
+
+def test_event_trials_outside_the_recording_or_without_an_end_are_refused():
+    raw = _sine_raw([5.0, 7.0], sfreq=250.0, duration=60.0)
+    events = np.array([[250 * 55, 0, 1]])
+    with pytest.raises(ValueError, match=r"Trial 0 spans samples 13750 to 16250, outside"):
+        to_windows(raw, n_patches=1, events=events, trial_stop_offset=10.0)
+    with pytest.raises(ValueError, match=r"trial_stop_offset is None, but events arrays"):
+        to_windows(raw, n_patches=1, events=events)
+    with pytest.raises(TypeError, match=r"events cuts trials out of a continuous recording"):
+        to_windows(np.zeros((2, 3000)), sfreq=250.0, n_patches=1, events=events)
+
+
+def test_epochs_of_an_array_are_processed_together_exactly_as_one_by_one(rng):
+    X = rng.normal(size=(5, 3, 3000))
+    w = to_windows(X, sfreq=500.0, n_patches=1, l_freq=1.0, notch=50.0)
+    for e in range(len(X)):
+        np.testing.assert_array_equal(w.X[w.epochs == e],
+                                      to_windows(X[e], sfreq=500.0, n_patches=1, l_freq=1.0,
+                                                 notch=50.0).X)
+
+
+def test_nan_omission_drops_only_the_epoch_holding_the_nan(rng):
+    X = rng.normal(size=(3, 2, 1500))
+    X[1, 0, 10] = np.nan
+    with pytest.warns(BPTWarning, match=r"dropped 1 window\(s\) holding NaN"):
+        w = to_windows(X, sfreq=250.0, n_patches=1, nan_policy="omit")
+    assert w.epochs.tolist() == [0, 2]

@@ -1,11 +1,22 @@
-import mne
-import numpy as np
-import pytest
+import matplotlib
 
-from bptlearn import BPTForecaster
-from bptlearn.metrics import instantaneous_phase, phase_locking_value
+matplotlib.use("Agg")
 
-from ..helpers import FAST_NET
+import matplotlib.pyplot as plt  # noqa: E402
+import mne  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+
+from bptlearn import BPTForecaster  # noqa: E402
+from bptlearn.baselines import ARForecaster, default_forecasters  # noqa: E402
+from bptlearn.data import make_seeg_windows  # noqa: E402
+from bptlearn.estimators._forecaster import _baseline_module  # noqa: E402
+from bptlearn.metrics import instantaneous_phase, phase_locking_value  # noqa: E402
+from bptlearn.viz import plot_forecast  # noqa: E402
+
+from ..helpers import FAST_NET  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +92,79 @@ def test_future_of_the_wrong_shape_or_nan_is_refused(split, bad, match):
     with pytest.raises(ValueError, match=match):
         fc.fit(history, bad(future))
     assert not hasattr(fc, "net_")
+
+
+# --- the baseline it builds on --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """Train and held-back windows of one synthetic family: (h_train, f_train, h_test, f_test)."""
+    X, *_ = make_seeg_windows(n_patients=2, n_windows=16, n_patches=2, random_state=3)
+    return X[:24, :, :1500], X[:24, :, 1500:], X[24:, :, :1500], X[24:, :, 1500:]
+
+
+@pytest.fixture(scope="module")
+def fitted_signal(held_out):
+    h, f, *_ = held_out
+    return BPTForecaster(horizon=1, **FAST_NET).fit(h, f)
+
+
+def test_fit_records_the_baseline_and_what_the_network_adds(fitted_signal):
+    fc = fitted_signal
+    assert fc.baseline_name_ in default_forecasters()
+    assert fc.baseline_name_ == min(fc.baseline_scores_, key=fc.baseline_scores_.get)
+    assert fc.shrinkage_.shape == (1,) and 0.0 <= fc.shrinkage_[0] <= 1.0
+    assert 0.0 < fc.residual_gain_ <= 1.0
+
+
+def test_forecast_is_no_worse_than_the_best_baseline_on_held_back_windows(held_out,
+                                                                          fitted_signal):
+    h, f, h_test, f_test = held_out
+    ours = np.mean((fitted_signal.predict(h_test) - f_test) ** 2)
+    best = min(np.mean((clone(b).fit(h, f).predict(h_test) - f_test) ** 2)
+               for b in default_forecasters(horizon=1).values())
+    assert ours / best <= 1.0 + 1e-3
+
+
+def test_without_skill_the_forecast_is_the_baseline_exactly(held_out):
+    h, f, *_ = held_out
+    fc = BPTForecaster(horizon=1, **FAST_NET).fit(h, f)
+    fc.net_.module_.head.gate.zero_()  # what the shrinkage does when the residual has no skill
+    np.testing.assert_allclose(fc.predict(h), fc.predict_baseline(h), rtol=1e-5, atol=1e-3)
+
+
+def test_the_ar_baseline_runs_as_a_torch_module_with_the_same_forecasts(rng):
+    x = rng.normal(size=(3, 2, 300)).cumsum(-1) * 0.1
+    ar = ARForecaster(order="auto", max_order=6, horizon=1, patch_len=100).fit(x)
+    module = _baseline_module(ar, n_chans=2)
+    out = module(torch.from_numpy(x.reshape(3, 2, 3, 100)).float())
+    np.testing.assert_allclose(out.numpy(), ar.predict(x), rtol=1e-4, atol=1e-4)
+
+
+def test_predict_baseline_is_the_chosen_baseline_in_the_units_of_x(held_out):
+    h, f, h_test, _ = held_out
+    fc = BPTForecaster(horizon=1, scaling=None, **FAST_NET).fit(h, f)
+    np.testing.assert_allclose(fc.predict_baseline(h_test), fc.baseline_.predict(h_test),
+                               rtol=1e-4, atol=1e-2)
+
+
+def test_frequency_phase_target_is_compared_with_a_continued_sinusoid(split):
+    history, future = split
+    fc = BPTForecaster(horizon=1, target="freq_phase", **FAST_NET).fit(history, future)
+    assert fc.baseline_name_ == "sinusoid continued"
+    assert set(fc.residual_gain_) == {"frequency", "phase"}
+    assert all(v > 0 for v in fc.residual_gain_.values())
+    assert fc.predict_baseline(history).shape == future.shape
+
+
+def test_plot_forecast_draws_the_baseline_beside_the_forecast(fitted_signal, held_out):
+    h, _, h_test, f_test = held_out
+    ax = plot_forecast(h_test[0], f_test[0], fitted_signal.predict(h_test)[0], 250.0,
+                       baseline=fitted_signal.predict_baseline(h_test)[0],
+                       baseline_label=fitted_signal.baseline_name_,
+                       ch_names=[f"A{i}" for i in range(8)])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "history", "true", "forecast", fitted_signal.baseline_name_]
+    assert ax.get_ylabel() == "Amplitude (µV)" and ax.get_title() == "A0"
+    plt.close("all")

@@ -1,7 +1,12 @@
+import warnings
+
 import numpy as np
 import pytest
 
 from bptlearn import BPTImputer
+from bptlearn.baselines import PATTERNS, ChannelMeanImputer, default_imputers, make_missing_mask
+from bptlearn.data import make_seeg_windows
+from bptlearn.exceptions import BPTWarning
 from bptlearn.nn.heads import ImputationHead
 
 from ..helpers import FAST_NET
@@ -66,3 +71,70 @@ def test_nan_in_fit_data_is_refused(seeg):
     gappy, _ = with_gaps(seeg[0])
     with pytest.raises(ValueError, match="NaN or infinite"):
         BPTImputer(**FAST_NET).fit(gappy)
+
+
+# --- baselines, shrinkage and the patterns of missing samples -------------------------------
+
+
+@pytest.fixture(scope="module")
+def family():
+    """Fit windows and held-back windows of one synthetic family (3 patches of 8 channels)."""
+    X, *_ = make_seeg_windows(n_patients=1, n_windows=14, n_patches=3, random_state=4)
+    return X[:10], X[10:]
+
+
+@pytest.fixture(scope="module")
+def fitted_family(family):
+    return BPTImputer(**FAST_NET).fit(family[0])
+
+
+def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_family):
+    imp = fitted_family
+    assert set(imp.baseline_name_) == set(PATTERNS) == set(imp.shrinkage_)
+    for pattern, select in imp.baselines_.items():
+        assert imp.baseline_name_[pattern] == min(select.scores_, key=select.scores_.get)
+        assert 0.0 <= imp.shrinkage_[pattern] <= 1.0
+        assert 0.0 < imp.residual_gain_[pattern] <= 1.0
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_imputation_is_no_worse_than_the_best_baseline_on_held_back_windows(
+        fitted_family, family, pattern):
+    train, test = family
+    mask = make_missing_mask(test.shape, pattern, random_state=7)
+    gappy = np.where(mask, np.nan, test)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BPTWarning)
+        ours = np.mean((fitted_family.transform(gappy)[mask] - test[mask]) ** 2)
+        best = min(np.mean((b.fit(train).transform(gappy)[mask] - test[mask]) ** 2)
+                   for b in default_imputers(test.shape[1]).values())
+    assert ours / best <= 1.0 + 0.02
+
+
+def test_a_whole_missing_channel_is_filled_from_the_other_channels(fitted_family, family):
+    train, test = family
+    assert fitted_family.baseline_name_["channel"] == "cross-channel regression"
+    gappy = test.copy()
+    gappy[:, 3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BPTWarning)  # no "falls back" warning
+        filled = fitted_family.transform(gappy)
+    mean_fill = ChannelMeanImputer().fit(train).transform(gappy)
+    err = np.mean((filled[:, 3] - test[:, 3]) ** 2)
+    assert err < 0.95 * np.mean((mean_fill[:, 3] - test[:, 3]) ** 2)
+
+
+@pytest.mark.parametrize(("dtype", "out_dtype"), [(np.int16, np.float32),
+                                                 (np.float16, np.float32),
+                                                 (np.float32, np.float32),
+                                                 (np.float64, np.float64)])
+def test_transform_returns_float64_for_float64_input_and_float32_otherwise(
+        fitted, seeg, dtype, out_dtype):
+    X = np.clip(seeg[0], -3e4, 3e4).astype(dtype)
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[:, :, 100:160] = True
+    filled = fitted.transform(X, mask=mask)
+    assert filled.dtype == out_dtype and np.isfinite(filled).all()
+    np.testing.assert_array_equal(filled[~mask], X[~mask])  # observed values exact
+    as_float32 = fitted.transform(X.astype(np.float32), mask=mask)
+    np.testing.assert_allclose(filled, as_float32, rtol=1e-5, atol=1e-3)

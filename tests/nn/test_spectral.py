@@ -3,7 +3,10 @@ import pytest
 import scipy.signal
 import torch
 
+from bptlearn.estimators import BPTEncoder
 from bptlearn.nn import BAND_EDGES, N_BANDS, band_power
+
+from ..helpers import FAST
 
 
 def scipy_band_power(x: np.ndarray, sfreq: float) -> np.ndarray:
@@ -72,7 +75,6 @@ def test_band_power_does_not_change_its_input():
     (torch.randn(0, 1500), "empty"),
     (torch.randn(4, 1), "n_times >= 2"),
     (torch.ones(4, 1500, dtype=torch.int64), "floating-point"),
-    (torch.full((2, 1500), float("nan")), "NaN or infinite"),
 ])
 def test_band_power_rejects_bad_input(x, match):
     with pytest.raises(ValueError, match=match):
@@ -84,3 +86,15 @@ def test_band_power_rejects_non_tensor_and_bad_rate():
         band_power(np.zeros((2, 1500)), 250.0)
     with pytest.raises(ValueError, match="positive, finite sampling rate in Hz, got 0.0"):
         band_power(torch.zeros(2, 1500), 0.0)
+
+
+def test_non_finite_patches_give_nan_power_and_are_refused_at_the_estimator():
+    x = torch.randn(2, 1500)
+    x[1, 3] = float("nan")
+    power = band_power(x, 250.0)  # no full scan here: the boundary checks the data
+    assert bool(torch.isfinite(power[0]).all()) and bool(torch.isnan(power[1]).all())
+    X = np.random.default_rng(0).standard_normal((1, 2, 1500))
+    X[0, 1, 3] = np.inf
+    encoder = BPTEncoder(**FAST, extra_features=("band_power",))
+    with pytest.raises(ValueError, match=r"1 NaN or infinite sample\(s\); BPTEncoder"):
+        encoder.fit(X)

@@ -44,7 +44,8 @@ def encoders(env):
     """Fitted encoders by (pooling, batch_size). 'global' scaling and pooled readouts
     take any channel count and any number of patches."""
     return {(pooling, batch_size): BPTEncoder(scaling="global", pooling=pooling,
-                                              batch_size=batch_size, **FAST).fit(env.X())
+                                              n_components=None, batch_size=batch_size,
+                                              **FAST).fit(env.X())
             for pooling in ("mean", "mean+std") for batch_size in (1, 64)}
 
 

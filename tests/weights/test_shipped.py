@@ -33,3 +33,18 @@ def test_shipped_embeddings_match_the_golden_values():
     with torch.inference_mode():
         emb = load(DEFAULT_WEIGHTS)(_golden_input()).mean(dim=(1, 2))[0, :6]
     torch.testing.assert_close(emb, torch.tensor(GOLDEN), atol=1e-4, rtol=1e-4)
+
+
+SHIPPED_SHA256 = "36b478ad88226207988f6b638c96d5965d89e644f47ec0f913f7a48f6ecdfaf6"
+SHIPPED_CONTRACT = {"sfreq": 250.0, "patch_len": 1500, "n_patches": 15, "band_sfreq": 250.0,
+                    "normalization": "robust_channel", "channel_types": ["seeg"]}
+
+
+def test_shipped_file_hash_and_contract_are_pinned():
+    from bptlearn.utils._io import file_sha256
+
+    cfg = get_pretrained_cfg(DEFAULT_WEIGHTS)
+    assert cfg.files[0][1] == SHIPPED_SHA256  # the registry checks this on every load
+    assert file_sha256(PACKAGE_DIR / cfg.files[0][0]) == SHIPPED_SHA256
+    assert cfg.contract == SHIPPED_CONTRACT
+    assert load(DEFAULT_WEIGHTS).pretrained_cfg.contract == SHIPPED_CONTRACT  # the header's

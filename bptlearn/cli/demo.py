@@ -1,20 +1,17 @@
-"""``bptlearn demo``: seizure detection on synthetic SEEG with the shipped checkpoint, offline."""
+"""``bptlearn demo``: seizure detection on synthetic SEEG with the shipped checkpoint, offline.
+
+Three models, scored with patient-wise cross-validation: the shipped encoder with a logistic
+regression, a randomly initialised encoder with the same readout, and the band-power
+baseline.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, cross_validate
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-
-from .baselines import BandPowerSeizureDetector
-from .data import make_seeg_windows
-from .estimators import BPTEncoder
-from .weights import DEFAULT_WEIGHTS
+NAME = "demo"
+HELP = "run the offline demo on synthetic SEEG"
 
 
 def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) -> dict:
@@ -22,6 +19,17 @@ def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) ->
 
     Returns a dict ``{name: (mean F2, mean balanced accuracy)}`` and prints a table.
     """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_validate
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..baselines import BandPowerSeizureDetector
+    from ..data import make_seeg_windows
+    from ..estimators import BPTEncoder
+    from ..weights import DEFAULT_WEIGHTS
+
     X, y, _, groups = make_seeg_windows(n_patients=n_patients, n_windows=n_windows,
                                         n_patches=1, random_state=random_state)
     print(f"bptlearn demo: {len(X)} synthetic SEEG windows of {X.shape[1]} channels x 6 s from "
@@ -49,19 +57,19 @@ def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) ->
 
 
 def _f2(estimator, X, y) -> float:
-    from .metrics import f2_score
+    from ..metrics import f2_score
 
     return f2_score(y, estimator.predict(X))
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="run the offline demo on synthetic SEEG")
-    parser.add_argument("--patients", type=int, default=4)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``demo`` options to its parser."""
+    parser.add_argument("--patients", type=int, default=4, help="simulated patients")
     parser.add_argument("--windows", type=int, default=40, help="windows per patient")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.set_defaults(func=_main)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulation")
 
 
-def _main(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``bptlearn demo`` with parsed arguments; returns the exit code."""
     run_demo(args.patients, args.windows, args.seed)
     return 0

@@ -7,12 +7,10 @@ import json
 import sys
 from typing import Any
 
-import torch
+from .._version import __version__
 
-from . import __version__
-from .nn.config import PRESETS
-from .nn.model import BPTModel
-from .weights import DEFAULT_WEIGHTS, get_pretrained_cfg, list_pretrained
+NAME = "info"
+HELP = "versions, presets and registered weights"
 
 
 def preset_table() -> list[dict[str, Any]]:
@@ -20,10 +18,15 @@ def preset_table() -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> from bptlearn._info import preset_table
+    >>> from bptlearn.cli.info import preset_table
     >>> [(row["preset"], round(row["params_m"], 2)) for row in preset_table()][-1]
     ('large', 505.69)
     """
+    import torch
+
+    from ..nn.config import PRESETS
+    from ..nn.model import BPTModel
+
     rows = []
     for name, sizes in PRESETS.items():
         with torch.device("meta"):
@@ -35,6 +38,8 @@ def preset_table() -> list[dict[str, Any]]:
 def weights_table() -> list[dict[str, Any]]:
     """Each registered weight name: its preset, layout, whether its files are present, and
     the folder they are looked up in."""
+    from ..weights import DEFAULT_WEIGHTS, get_pretrained_cfg, list_pretrained
+
     rows = []
     for name in list_pretrained():
         cfg = get_pretrained_cfg(name)
@@ -46,6 +51,8 @@ def weights_table() -> list[dict[str, Any]]:
 
 def collect_info() -> dict[str, Any]:
     """Everything ``bptlearn info`` reports, as a JSON-safe dict."""
+    import torch
+
     return {"bptlearn": __version__, "torch": torch.__version__,
             "cuda": torch.cuda.is_available(), "presets": preset_table(),
             "weights": weights_table()}
@@ -78,10 +85,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``info`` subcommand to the ``bptlearn`` parser."""
-    p = subparsers.add_parser("info", help="versions, presets and registered weights",
-                              description=__doc__.splitlines()[0])
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.set_defaults(func=run)
-    return p
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``info`` options to its parser."""
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bptlearn._info import collect_info, format_info, preset_table
 from bptlearn.cli import main
+from bptlearn.cli.info import collect_info, format_info, preset_table
 
 
 def test_paper_presets_have_the_paper_parameter_counts():

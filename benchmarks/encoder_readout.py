@@ -1,0 +1,138 @@
+"""Which BPTEncoder readout gives the best few-label seizure detector, on data it never saw?
+
+Every arm is ``BPTEncoder(**params)`` -> ``StandardScaler`` -> ``LogisticRegression``, the
+path a user takes, beside the 8-band log-power baseline with the same classifier. Data:
+
+* ``make_seeg_windows`` (the family the shipped weights were pretrained on; held-out seeds);
+* ``make_neural_mass_windows`` (a second, independent simulator family: Wendling and
+  Jansen-Rit neural masses with domain randomisation; never pretrained on by the shipped
+  weights);
+* with ``--bonn PATH``, the Bonn intracranial set (see ``benchmarks/real_bonn.py``).
+
+Scores (AUC on each held-out patient, averaged over patients): leave-one-patient-out with
+all labels, and with 5 labels per class drawn from the other patients (5 draws each). Each
+encoder learns its scaling (and ``n_components``) without labels from all windows of the
+set, as a semi-supervised user would.
+
+Run (a few CPU-minutes)::
+
+    python benchmarks/encoder_readout.py [--bonn PATH] [--weights PATH] [--arms a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from bptlearn import BPTEncoder
+from bptlearn.data import make_neural_mass_windows, make_seeg_windows
+
+sys.path.insert(0, str(Path(__file__).parent))
+from real_bonn import (  # noqa: E402
+    auc_cv,
+    auc_few,
+    band_power_features,
+    load_bonn,
+    probe,
+    to_windows,
+)
+
+LOG = ("log_amplitude", "log_band_power")
+ARMS: dict[str, dict] = {
+    "previous default (mean+std, all columns)": dict(pooling="mean+std"),
+    "mean, Brant extras, 1 PC": dict(pooling="mean", n_components=1),
+    "mean, log extras only (no embedding)": dict(pooling="mean", extra_features=LOG,
+                                                 extras_only=True),
+    "mean, log extras, 1 PC": dict(pooling="mean", extra_features=LOG, n_components=1),
+    "mean, log extras, 2 PCs": dict(pooling="mean", extra_features=LOG, n_components=2),
+    "mean, log extras, 4 PCs": dict(pooling="mean", extra_features=LOG, n_components=4),
+    "embeddings alone, mean+std": dict(pooling="mean+std", extra_features=()),
+    "random init, alone, mean+std": dict(pooling="mean+std", extra_features=(), weights=None,
+                                         random_state=0),
+}
+
+
+def features(X: np.ndarray, params: dict, weights: str | None) -> np.ndarray:
+    params = {**_w(weights), **params}
+    if params.pop("extras_only", False):  # the extras without any embedding column
+        enc = BPTEncoder(device="cpu", **params)
+        return enc.fit_transform(X)[:, -enc._n_extra_columns():]
+    return BPTEncoder(device="cpu", **params).fit_transform(X)
+
+
+def _w(weights: str | None) -> dict:
+    return {} if weights is None else {"weights": weights}
+
+
+def lopo(F: np.ndarray, y: np.ndarray, groups: np.ndarray, per_class: int = 5,
+         draws: int = 5) -> tuple[float, float]:
+    """Leave-one-patient-out AUC with all labels and with few, each averaged over patients."""
+    rng = np.random.default_rng(0)
+    full, few = [], []
+    for g in np.unique(groups):
+        train, test = groups != g, groups == g
+        if len(np.unique(y[test])) < 2:
+            continue
+        pred = probe().fit(F[train], y[train]).predict_proba(F[test])[:, 1]
+        full.append(roc_auc_score(y[test], pred))
+        for _ in range(draws):
+            idx = np.concatenate([rng.choice(np.flatnonzero(train & (y == c)), per_class,
+                                             replace=False) for c in (0, 1)])
+            model = probe().fit(F[idx], y[idx])
+            few.append(roc_auc_score(y[test], model.predict_proba(F[test])[:, 1]))
+    return float(np.mean(full)), float(np.mean(few))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bonn", type=Path, default=None)
+    parser.add_argument("--weights", default=None)
+    parser.add_argument("--arms", default=None, help="comma-separated arm names (default: all)")
+    parser.add_argument("--patients", type=int, default=6)
+    args = parser.parse_args()
+    arms = ARMS if args.arms is None else {k: ARMS[k] for k in args.arms.split(",")}
+
+    sets = {
+        "make_seeg": make_seeg_windows(n_patients=args.patients, n_windows=30, n_patches=1,
+                                       random_state=101),
+        "neural mass": make_neural_mass_windows(n_patients=args.patients, n_windows=30,
+                                                n_patches=1, random_state=101),
+    }
+    bonn = None
+    if args.bonn is not None:
+        raw = load_bonn(args.bonn)
+        X = np.concatenate([to_windows(raw[k]) for k in "CDE"])
+        bonn = X, np.r_[np.zeros(200), np.ones(100)].astype(int), X[:200], \
+            np.r_[np.zeros(100), np.ones(100)].astype(int)
+
+    cols = [f"{s} {m}" for s in sets for m in ("all", "few")]
+    if bonn is not None:
+        cols += ["Bonn E/CD", "Bonn D/C", "Bonn D/C few"]
+    print("AUC, StandardScaler + LogisticRegression; few = 5 labels per class")
+    print(f"{'arm':44s}" + "".join(f"{c:>17s}" for c in cols))
+    rows = {"8 log band powers (baseline)": None, **arms}
+    for name, params in rows.items():
+        t0 = time.perf_counter()
+        scores = []
+        for X, y, _, groups in sets.values():
+            F = band_power_features(X) if params is None else features(X, params, args.weights)
+            scores += list(lopo(F, y, groups))
+        if bonn is not None:
+            X_all, y_all, X_dc, y_dc = bonn
+            F_all = band_power_features(X_all) if params is None else \
+                features(X_all, params, args.weights)
+            F_dc = band_power_features(X_dc) if params is None else \
+                features(X_dc, params, args.weights)
+            scores += [auc_cv(F_all, y_all), auc_cv(F_dc, y_dc),
+                       auc_few(F_dc, y_dc, 5, 20)[0]]
+        print(f"{name:44s}" + "".join(f"{s:17.3f}" for s in scores)
+              + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Real intracranial EEG: Brant embeddings against 8 log band powers on the Bonn set.
+
+Prints one table: for each arm (the shipped ``BPTEncoder()`` defaults; embeddings alone,
+``extra_features=()``, with the default compression and with every column; the same for
+a randomly initialised encoder; and the 8-band log-power baseline), the AUC of
+``StandardScaler`` + ``LogisticRegression`` on three tasks of the Bonn database
+(Andrzejak et al., Phys. Rev. E 64, 061907, 2001):
+
+- ictal E vs interictal C+D, all labels (stratified 5-fold CV);
+- epileptogenic zone D vs C, all labels (stratified 5-fold CV);
+- D vs C with 5 labels per class, the other windows as test set, mean of 20 draws.
+
+The data are used for evaluation only: nothing here trains an encoder on them. Each
+encoder's ``fit`` learns only its input scaling, from all windows of the task without
+labels (it sees no label, as in semi-supervised evaluation); the classifier sees only the
+training fold. Get the set from the University of Bonn's epileptology department (five
+zip files, sets A-E), or point ``--bonn`` at one zip holding the folders ``C_N``, ``D_F``,
+``E_S`` (``Z``/``O`` scalp sets are ignored), or at a folder with those subfolders.
+
+Usage::
+
+    python benchmarks/real_bonn.py --bonn PATH [--draws 20] [--arms default,alone,random,bandpower]
+        [--weights PATH] [--peer]
+
+``--peer`` adds the ``brainmaze-eeg-models`` seizure detector (Sladky et al., Brain
+Communications 2022; ONNX, trained with labels on clinical iEEG, used here without any
+label) to the ictal task when that package is installed (``pip install
+brainmaze-eeg-models``; an optional comparison, not a dependency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.signal import resample_poly
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from bptlearn import BPTEncoder
+from bptlearn.nn.spectral import band_power
+
+SFREQ = 173.61
+N_TIMES = 4500  # 3 patches of 6 s at 250 Hz
+SETS = {"C": "C_N", "D": "D_F", "E": "E_S"}
+
+
+def load_bonn(path: Path) -> dict[str, np.ndarray]:
+    """Sets C, D, E as (100, 4097) float64 arrays in µV at 173.61 Hz."""
+    out = {}
+    if path.is_dir():
+        for key, folder in SETS.items():
+            files = sorted(p for p in (path / folder).glob("*") if p.suffix.lower() == ".txt")
+            out[key] = np.stack([np.loadtxt(p) for p in files])
+        return out
+    with zipfile.ZipFile(path) as z:
+        for key, folder in SETS.items():
+            names = sorted(n for n in z.namelist()
+                           if n.startswith(folder + "/") and n.lower().endswith(".txt"))
+            out[key] = np.stack([np.loadtxt(io.BytesIO(z.read(n))) for n in names])
+    return out
+
+
+def to_windows(segments: np.ndarray) -> np.ndarray:
+    """(n, 4097) at 173.61 Hz -> (n, 1, 4500) float32 at 250 Hz (exact ratio 25000/17361)."""
+    x = resample_poly(segments, 25000, 17361, axis=-1)[:, :N_TIMES]
+    return x[:, None, :].astype(np.float32)
+
+
+def band_power_features(X: np.ndarray) -> np.ndarray:
+    """8 log band powers per window, averaged over channels and patches: (n, 8)."""
+    patches = torch.from_numpy(X.reshape(len(X), X.shape[1], -1, 1500))
+    return band_power(patches, 250.0).mean(dim=(1, 2)).numpy()
+
+
+def encoder_arm(**params) -> Callable[[np.ndarray], np.ndarray]:
+    def features(X: np.ndarray) -> np.ndarray:
+        return BPTEncoder(device="cpu", **params).fit(X).transform(X)
+    return features
+
+
+def probe() -> object:
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+
+
+def auc_cv(F: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    p = cross_val_predict(probe(), F, y, cv=cv, method="predict_proba")[:, 1]
+    return roc_auc_score(y, p)
+
+
+def auc_few(F: np.ndarray, y: np.ndarray, per_class: int, draws: int) -> tuple[float, float]:
+    rng = np.random.default_rng(0)
+    scores = []
+    for _ in range(draws):
+        train = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+                                for c in (0, 1)])
+        test = np.setdiff1d(np.arange(len(y)), train)
+        model = probe().fit(F[train], y[train])
+        scores.append(roc_auc_score(y[test], model.predict_proba(F[test])[:, 1]))
+    return float(np.mean(scores)), float(np.std(scores) / np.sqrt(draws))
+
+
+def peer_scores(X: np.ndarray, seed: int = 0) -> np.ndarray | None:
+    """brainmaze-eeg-models seizure probability per window (no labels), or None.
+
+    The peer needs one channel at an even rate of at least 200 Hz and 300 s per call, so the
+    250-Hz windows are concatenated in a shuffled order (its LSTM sees neighbours of either
+    class) and each window scores the mean probability of the 0.5-s stamps inside it.
+    """
+    try:
+        from brainmaze_eeg_models.seizure import predict_channel_seizure_probability
+    except ImportError:
+        return None
+    order = np.random.default_rng(seed).permutation(len(X))
+    signal = X[order, 0].astype(np.float64).reshape(-1)
+    stamps, prob = np.asarray(predict_channel_seizure_probability(signal, 250))  # s, p
+    window = np.minimum((stamps * 250 // X.shape[-1]).astype(int), len(X) - 1)
+    out = np.empty(len(X))
+    for i, w in enumerate(order):
+        out[w] = np.nanmean(prob[window == i])
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bonn", type=Path, required=True,
+                        help="bonn.zip, or a folder with C_N/, D_F/, E_S/")
+    parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument("--per-class", type=int, default=5)
+    parser.add_argument("--arms", default="default,alone,random,alone_all,random_all,bandpower")
+    parser.add_argument("--weights", default=None,
+                        help="weights for the pretrained arms (default: the shipped file)")
+    parser.add_argument("--peer", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+
+    raw = load_bonn(args.bonn)
+    X = {k: to_windows(v) for k, v in raw.items()}
+    weights = {} if args.weights is None else {"weights": args.weights}
+    every = dict(extra_features=(), n_components=None, pooling="mean+std")  # every column
+    arms = {  # name: (label, features)
+        "default": ("BPTEncoder() defaults", encoder_arm(**weights)),
+        "alone": ("embeddings alone", encoder_arm(extra_features=(), **weights)),
+        "random": ("random init, alone", encoder_arm(weights=None, extra_features=(),
+                                                     random_state=0)),
+        "alone_all": ("alone, every column", encoder_arm(**every, **weights)),
+        "random_all": ("random, every column", encoder_arm(weights=None, random_state=0,
+                                                           **every)),
+        "bandpower": ("8 log band powers", band_power_features),
+    }
+    X_ecd = np.concatenate([X["C"], X["D"], X["E"]])
+    y_ictal = np.r_[np.zeros(200), np.ones(100)].astype(int)
+    X_dc, y_dc = X_ecd[:200], np.r_[np.zeros(100), np.ones(100)].astype(int)
+
+    print(f"Bonn intracranial (C, D, E: 100 segments each, 3 patches at 250 Hz); AUC of "
+          f"StandardScaler + LogisticRegression; few-label: {args.per_class} per class, "
+          f"{args.draws} draws (± s.e.)")
+    header = f"{'arm':24s} {'E vs C+D':>9s} {'D vs C':>9s} {'D vs C, few':>15s} {'s':>5s}"
+    print(header)
+    print("-" * len(header))
+    for name in args.arms.split(","):
+        t0 = time.perf_counter()
+        label, features = arms[name]
+        F_all, F_dc = features(X_ecd), features(X_dc)
+        ictal = auc_cv(F_all, y_ictal)
+        dc = auc_cv(F_dc, y_dc)
+        few, se = auc_few(F_dc, y_dc, args.per_class, args.draws)
+        print(f"{label:24s} {ictal:9.3f} {dc:9.3f} {few:9.3f} ± {se:.3f} "
+              f"{time.perf_counter() - t0:5.1f}", flush=True)
+    if args.peer:
+        p = peer_scores(X_ecd)
+        if p is None:
+            print("peer: brainmaze-eeg-models is not installed (pip install brainmaze-eeg-models)")
+        else:
+            print(f"{'brainmaze peer, no labels':24s} {roc_auc_score(y_ictal, p):9.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,346 @@
+"""Pick the best simple predictor on held-back data; shrink what a model adds to it."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state
+
+from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster, _BaseForecaster
+from ._impute import (
+    ChannelMeanImputer,
+    ChannelRegressionImputer,
+    InterpolationImputer,
+    _BaseImputer,
+)
+from ._masks import PATTERNS, make_missing_mask, validation_masks
+
+
+def shrinkage(target: np.ndarray, correction: np.ndarray) -> float:
+    """Least-squares weight ``s`` in [0, 1] of ``correction`` towards ``target``; 0 unless it
+    lowers the squared error (so ``base + s * correction`` never loses to ``base``).
+
+    Parameters
+    ----------
+    target : ndarray
+        What the correction should add to the baseline (truth minus baseline).
+    correction : ndarray of target's shape
+        What the model adds.
+
+    Returns
+    -------
+    s : float
+        The shrinkage weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import shrinkage
+    >>> r = np.array([1.0, -1.0, 2.0])
+    >>> shrinkage(r, 2 * r), shrinkage(r, -r), shrinkage(r, np.zeros(3))
+    (0.5, 0.0, 0.0)
+    """
+    target, correction = np.asarray(target, float).ravel(), np.asarray(correction, float).ravel()
+    denom = float(correction @ correction)
+    if denom == 0.0:
+        return 0.0
+    s = float(np.clip((target @ correction) / denom, 0.0, 1.0))
+    gain = np.sum(target ** 2) - np.sum((target - s * correction) ** 2)
+    return s if gain > 0 else 0.0
+
+
+def _held_back(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held back): the last ``fraction`` of the windows, a contiguous block
+    (windows slid over one recording overlap, so a random split would leak)."""
+    n_val = int(round(n * fraction))
+    if n < 2 or n_val == 0:
+        idx = np.arange(n)
+        return idx, idx
+    n_val = min(n_val, n - 1)
+    return np.arange(n - n_val), np.arange(n - n_val, n)
+
+
+def default_forecasters(horizon: int = 2, patch_len: int = 1500) -> dict[str, Any]:
+    """The forecasting baselines a Brant forecast must beat, by name.
+
+    Parameters
+    ----------
+    horizon : int, default=2
+        Forecast length in patches.
+    patch_len : int, default=1500
+        Samples per patch.
+
+    Returns
+    -------
+    candidates : dict of str to estimator
+        History mean, last patch repeated, and AR with its order chosen by BIC.
+
+    Examples
+    --------
+    >>> from bptlearn.baselines import default_forecasters
+    >>> list(default_forecasters())
+    ['history mean', 'repeat last patch', 'AR (BIC order)']
+    """
+    kw = dict(horizon=horizon, patch_len=patch_len)
+    return {"history mean": MeanForecaster(**kw), "repeat last patch": RepeatLastForecaster(**kw),
+            "AR (BIC order)": ARForecaster(order="auto", max_order=20, **kw)}
+
+
+def default_imputers(n_chans: int = 2) -> dict[str, Any]:
+    """The imputation baselines a Brant imputation must beat, by name.
+
+    Parameters
+    ----------
+    n_chans : int, default=2
+        Channels of the data; the cross-channel regression needs at least 2.
+
+    Returns
+    -------
+    candidates : dict of str to estimator
+        Linear, cubic (PCHIP) and spline interpolation, the channel mean, and (with 2
+        channels or more) the cross-channel regression.
+
+    Examples
+    --------
+    >>> from bptlearn.baselines import default_imputers
+    >>> list(default_imputers(n_chans=1))
+    ['linear', 'cubic (PCHIP)', 'spline', 'channel mean']
+    """
+    out = {"linear": InterpolationImputer("linear"), "cubic (PCHIP)": InterpolationImputer("cubic"),
+           "spline": InterpolationImputer("spline"), "channel mean": ChannelMeanImputer()}
+    if n_chans >= 2:
+        out["cross-channel regression"] = ChannelRegressionImputer()
+    return out
+
+
+_SELECT_PARAMS: dict = {"candidates": [dict, None],
+                        "validation_fraction": [Interval(Real, 0, 1, closed="neither")]}
+
+
+class BestBaselineForecaster(_BaseForecaster):
+    """The forecasting baseline with the lowest MSE on held-back windows of the fit data.
+
+    Each candidate is fitted on the first windows and scored on the last
+    ``validation_fraction`` of them (a contiguous block, as overlapping windows of one
+    recording would leak across a random split); the best is refitted on all windows.
+
+    Parameters
+    ----------
+    horizon : int, default=2
+        Forecast length in patches.
+    patch_len : int, default=1500
+        Samples per patch.
+    candidates : dict of str to estimator or None, default=None
+        Forecasters by name; ``None``: :func:`default_forecasters`.
+    validation_fraction : float, default=0.2
+        Fraction of the windows held back.
+
+    Attributes
+    ----------
+    best_name_ : str
+        Name of the chosen candidate.
+    best_estimator_ : estimator
+        The chosen candidate, refitted on every window.
+    scores_ : dict of str to float
+        Held-back MSE of each candidate.
+    n_chans_in_ : int
+        Number of channels seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import BestBaselineForecaster
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(20, 2, 60)) + 5 * rng.normal(size=(20, 2, 1))  # noise, offsets
+    >>> best = BestBaselineForecaster(horizon=1, patch_len=20).fit(X[..., :40], X[..., 40:])
+    >>> best.best_name_
+    'history mean'
+    """
+
+    _parameter_constraints: dict = {**_BaseForecaster._parameter_constraints, **_SELECT_PARAMS}
+
+    def __init__(self, horizon: int = 2, *, patch_len: int = 1500, candidates: dict | None = None,
+                 validation_fraction: float = 0.2) -> None:
+        self.horizon = horizon
+        self.patch_len = patch_len
+        self.candidates = candidates
+        self.validation_fraction = validation_fraction
+
+    def _min_times(self) -> int:
+        return 21
+
+    def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
+        if y is None:
+            raise ValueError("BestBaselineForecaster scores candidates on the futures of held-back "
+                             "windows: pass y, the samples that follow each window of X.")
+        candidates = self.candidates or default_forecasters(self.horizon, self.patch_len)
+        train, val = _held_back(len(X), self.validation_fraction)
+        scores = {}
+        for name, est in candidates.items():
+            pred = clone(est).fit(X[train], y[train]).predict(X[val])
+            scores[name] = float(np.mean((pred - y[val]) ** 2))
+        self.best_name_ = min(scores, key=scores.get)
+        self.scores_ = scores
+        self.best_estimator_ = clone(candidates[self.best_name_]).fit(X, y)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        return self.best_estimator_.predict(X)
+
+
+class BestBaselineImputer(_BaseImputer):
+    """The imputation baseline with the lowest MSE on samples hidden on purpose.
+
+    ``fit`` hides samples of the last ``validation_fraction`` of the windows in the
+    given ``pattern`` (:func:`make_missing_mask`), fills them with each candidate
+    fitted on the other windows, and keeps the best, refitted on every window.
+
+    Parameters
+    ----------
+    pattern : {'scattered', 'gaps', 'patch', 'channel'}, default='scattered'
+        How samples go missing; see :func:`make_missing_mask`.
+    candidates : dict of str to estimator or None, default=None
+        Imputers by name; ``None``: :func:`default_imputers`.
+    validation_fraction : float, default=0.2
+        Fraction of the windows used to score the candidates.
+    patch_len : int, default=1500
+        Samples per patch, for ``pattern='patch'``.
+    random_state : int or None, default=None
+        Seed of the hidden samples.
+
+    Attributes
+    ----------
+    best_name_ : str
+        Name of the chosen candidate.
+    best_estimator_ : estimator
+        The chosen candidate, refitted on every window.
+    estimators_ : dict of str to estimator
+        Every candidate, refitted on every window (for :meth:`rank`).
+    scores_ : dict of str to float
+        Held-back MSE of each candidate on the hidden samples.
+    n_chans_in_ : int
+        Number of channels seen during fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import BestBaselineImputer
+    >>> t = np.arange(300) / 250.0
+    >>> X = np.sin(2 * np.pi * np.array([3.0, 5.0])[:, None] * t)[None].repeat(10, axis=0)
+    >>> BestBaselineImputer(random_state=0).fit(X).best_name_
+    'spline'
+    """
+
+    _parameter_constraints: dict = {**_SELECT_PARAMS, "pattern": [StrOptions(set(PATTERNS))],
+                                    "patch_len": [Interval(Integral, 1, None, closed="left")],
+                                    "random_state": ["random_state"]}
+
+    def __init__(self, pattern: str = "scattered", *, candidates: dict | None = None,
+                 validation_fraction: float = 0.2, patch_len: int = 1500,
+                 random_state: Any = None) -> None:
+        self.pattern = pattern
+        self.candidates = candidates
+        self.validation_fraction = validation_fraction
+        self.patch_len = patch_len
+        self.random_state = random_state
+
+    def _fit(self, X: np.ndarray) -> dict:
+        candidates = self.candidates or default_imputers(X.shape[1])
+        train, val = _held_back(len(X), self.validation_fraction)
+        X_val, hidden = validation_masks(X[val], self.pattern, patch_len=self.patch_len,
+                                         random_state=self.random_state)
+        scores = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zero-filled channels are what we measure
+            for name, est in candidates.items():
+                out = clone(est).fit(X[train]).transform(X_val, mask=hidden)
+                scores[name] = float(np.mean((out[hidden] - X_val[hidden]) ** 2))
+        best = min(scores, key=scores.get)
+        fitted = {name: clone(est).fit(X) for name, est in candidates.items()}
+        return {"best_name_": best, "scores_": scores, "estimators_": fitted,
+                "best_estimator_": fitted[best]}
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        return self.best_estimator_.transform(X, mask=missing)
+
+    def rank(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
+             rate: float = 0.1, random_state: Any = None) -> dict[str, float]:
+        """MSE of every fitted candidate on observed samples of ``X`` hidden in this pattern.
+
+        Chooses the baseline on the data being filled rather than on the fit data: some
+        still-observed samples of up to ``max_windows`` windows are hidden as
+        :func:`make_missing_mask` draws them, and every candidate fills them.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_windows, n_chans, n_times)
+            Windows to fill.
+        missing : ndarray of bool of X's shape
+            Samples already missing (never scored).
+        max_windows : int, default=32
+            Windows used, evenly spaced.
+        rate : float, default=0.1
+            Fraction of the samples hidden in 'scattered' and 'gaps' patterns: small, so
+            that the density of missing samples, which decides between interpolators,
+            stays close to that of ``X``.
+        random_state : int or None, default=None
+            Seed of the hidden samples.
+
+        Returns
+        -------
+        scores : dict of str to float
+            MSE per candidate name; empty when nothing observed is left to hide.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from bptlearn.baselines import BestBaselineImputer
+        >>> t = np.arange(300) / 250.0
+        >>> X = np.sin(2 * np.pi * 5.0 * t)[None, None].repeat(10, axis=0)
+        >>> best = BestBaselineImputer(random_state=0).fit(X + np.random.default_rng(0).normal(
+        ...     scale=0.5, size=X.shape))  # noisy fit data: linear interpolation is best
+        >>> scores = best.rank(X, np.zeros(X.shape, dtype=bool), random_state=0)
+        >>> best.best_name_, min(scores, key=scores.get)  # smooth data: the spline is best
+        ('linear', 'spline')
+        """
+        check_is_fitted(self)
+        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_windows)).astype(int))
+        X, missing = X[rows], missing[rows]
+        if self.pattern in ("patch", "channel"):
+            probe = self._probe_rows(missing, random_state)
+        else:
+            probe = make_missing_mask(X.shape, self.pattern, patch_len=self.patch_len,
+                                      rate=rate, random_state=random_state) & ~missing
+        if not probe.any():
+            return {}
+        X_obs = np.where(missing, np.nan, X)
+        scores = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name, est in self.estimators_.items():
+                out = est.transform(X_obs, mask=probe)
+                scores[name] = float(np.mean((out[probe] - X[probe]) ** 2))
+        return scores
+
+    def _probe_rows(self, missing: np.ndarray, random_state: Any) -> np.ndarray:
+        """Hide one complete channel (or one patch of it) per window, away from the rows
+        already missing, so that a regression on the other channels keeps its nearest
+        neighbours (SEEG contacts are listed along their shafts)."""
+        rng = check_random_state(random_state)
+        probe = np.zeros(missing.shape, dtype=bool)
+        taken = missing.any(axis=-1)
+        n_patches = max(1, missing.shape[-1] // self.patch_len)
+        for w in range(len(missing)):
+            bad = np.flatnonzero(taken[w])
+            free = [c for c in np.flatnonzero(~taken[w]) if np.all(np.abs(bad - c) > 1)]
+            if free:
+                c = free[rng.randint(len(free))]
+                start = 0 if self.pattern == "channel" else rng.randint(n_patches) * self.patch_len
+                stop = missing.shape[-1] if self.pattern == "channel" else start + self.patch_len
+                probe[w, c, start:stop] = True
+        return probe
+

@@ -28,10 +28,10 @@ import numpy as np
 from scipy.ndimage import binary_dilation
 from scipy.signal import butter, sosfiltfilt
 
-from ..utils._check import _check_option, _check_sfreq, _validate_type
+from ..utils._check import _check_option, _validate_type
 from ._randomize import _add_artefacts, _add_hfos, _aperiodic, randomize_recording
 from ._resample import resample
-from ._synthetic import SEEGRecording, _distance, _per_patient, _shaft_names
+from ._synthetic import SEEGRecording, _check_cohort, _distance, _shaft_names
 
 MODELS = ("wendling", "jansen_rit", "mixed")
 _E0, _V0, _R = 2.5, 6.0, 0.56  # sigmoid: half max rate (1/s), threshold (mV), slope (1/mV)
@@ -329,12 +329,7 @@ def make_neural_mass(n_patients: int = 1, n_chans: int | Sequence[int] = 8,
     >>> bool(rec.labels.any())
     True
     """
-    _validate_type(n_patients, "int-like", "n_patients")
-    if n_patients < 1:
-        raise ValueError(f"n_patients must be >= 1, got {n_patients} instead.")
-    counts = _per_patient(n_chans, n_patients, "n_chans")
-    sfreq = _check_sfreq(sfreq)
-    duration = float(_validate_type(duration, "numeric", "duration"))
+    counts, sfreq, duration = _check_cohort(n_patients, n_chans, sfreq, duration)
     _check_option("model", model, MODELS)
     if _validate_type(seizure_rate, "numeric", "seizure_rate") < 0:
         raise ValueError(f"seizure_rate must be >= 0 (per minute), got {seizure_rate}.")

@@ -315,6 +315,15 @@ def _simulate(rng, n_chans, n_times, sfreq, line_freq, seizures, patient_id,
                          {"seizure": labels, "spike": spikes})
 
 
+def _check_cohort(n_patients, n_chans, sfreq, duration) -> tuple[list[int], float, float]:
+    """Checked channel count of each simulated patient, sampling rate and duration."""
+    _validate_type(n_patients, "int-like", "n_patients")
+    if n_patients < 1:
+        raise ValueError(f"n_patients must be >= 1, got {n_patients} instead.")
+    counts = _per_patient(n_chans, n_patients, "n_chans")
+    return counts, _check_sfreq(sfreq), float(_validate_type(duration, "numeric", "duration"))
+
+
 def _per_patient(value, n_patients: int, name: str) -> list[int]:
     """An int, or a sequence of ints used in turn (patient i gets ``value[i % len]``)."""
     is_seq = isinstance(value, Sequence) and not isinstance(value, str)
@@ -373,12 +382,7 @@ def make_seeg(n_patients: int = 3, n_chans: int | Sequence[int] = (8, 12, 16),
     >>> bool(recs[0].labels.any()), recs[0].patient_id
     (True, 'P01')
     """
-    _validate_type(n_patients, "int-like", "n_patients")
-    if n_patients < 1:
-        raise ValueError(f"n_patients must be >= 1, got {n_patients} instead.")
-    counts = _per_patient(n_chans, n_patients, "n_chans")
-    sfreq = _check_sfreq(sfreq)
-    duration = float(_validate_type(duration, "numeric", "duration"))
+    counts, sfreq, duration = _check_cohort(n_patients, n_chans, sfreq, duration)
     _validate_type(n_seizures, "int-like", "n_seizures")
     if n_seizures < 0:
         raise ValueError(f"n_seizures must be >= 0, got {n_seizures} instead.")

@@ -225,7 +225,7 @@ class ARForecaster(_BaseForecaster):
     ----------
     order_ : int
         The number of lags used (``order``, or the one chosen by BIC).
-    coef_ : ndarray of shape (n_chans, order_) or (1, order_)
+    coef_ : ndarray of shape (n_chans, ``order_``) or (1, ``order_``)
         ``coef_[c, k]`` weighs lag ``k + 1``.
     intercept_ : ndarray of shape (n_chans,) or (1,)
         The constant term.

@@ -11,7 +11,16 @@ from ._readers import RECORDING_EXTENSIONS, _manifest_rows
 
 
 class RecordingSource(NamedTuple):
-    """One recording found by :func:`list_recordings`."""
+    """One recording found by :func:`list_recordings`.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from bptlearn.data import RecordingSource
+    >>> src = RecordingSource(Path("p01.npy"), 250.0, "p01", Path("p01.npy"), {})
+    >>> src.sfreq, src.subject
+    (250.0, 'p01')
+    """
 
     path: Path  # the file
     sfreq: float | None  # rate for .npy files (manifest column, else the sfreq argument)

@@ -64,7 +64,7 @@ def band_power(x: Tensor, sfreq: float, *, offset: float = 1.0) -> Tensor:
     offset : float, default=1.0
         Added before the logarithm. Brant's 1.0 makes ``log10(sum + 1)`` nearly linear
         for the small band powers of scaled signals (a unit-variance patch has band
-        sums below 1); a small offset such as :data:`LOG_POWER_FLOOR` gives a true log
+        sums below 1); a small offset such as :data:`~bptlearn.nn.LOG_POWER_FLOOR` gives a true log
         power, the feature to hand a linear classifier.
 
     Returns

@@ -181,7 +181,7 @@ def spectral_target(x: Tensor, band_sfreq: float, power: Tensor | None = None, *
     """(…, 9) targets of a patch: its 8 log band powers, then ``log(std + 1e-3)``.
 
     ``power`` (…, 8) is :func:`~bptlearn.nn.band_power` of ``x`` (with ``offset``, Brant's
-    1 or :data:`~bptlearn.nn.spectral.LOG_POWER_FLOOR` for a true log) when already computed.
+    1 or :data:`~bptlearn.nn.LOG_POWER_FLOOR` for a true log) when already computed.
 
     Examples
     --------

@@ -21,6 +21,7 @@ from ..data import robust_channel_stats
 from ..data._units import implausible_amplitude
 from ..exceptions import BPTWarning, InputContractWarning
 from ..nn import LAYERS, PRESETS, BPTModel
+from ..nn.pipeline import InputScaling
 from ..utils._random import draw_seed
 from ..utils._tags import _ThreeDMixin
 from ..weights import load
@@ -38,10 +39,6 @@ logger = logging.getLogger(__name__)
 _WARNED: set[tuple[str, str, str]] = set()
 
 SCALINGS = ("auto", "channel", "global", "window")
-#: Bound of the scaled input the model sees: far above any real signal (a million robust
-#: standard deviations), far below float32 overflow in the band power. Finite input, finite
-#: output: one wild sample (1e25) is clipped, not turned into NaN embeddings.
-INPUT_CLIP = 1e6
 # contract normalisation of the weights -> what scaling='auto' applies
 _AUTO_SCALING = {"robust_channel": "channel", "zscore_window": "window", "unknown": "window",
                  "none": None}
@@ -214,42 +211,40 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
                  ) -> Iterator[tuple[np.ndarray, torch.Tensor, np.ndarray, np.ndarray]]:
         """Yield (row indices, scaled (b, C, L, P) float32 tensor, center, scale), by part.
 
-        ``center`` and ``scale`` (b, C, 1, 1) undo the scaling: ``x * scale + center``.
-        NaN samples (allowed for imputation only) become 0, the scaled median.
+        The scaling is the fitted :class:`~bptlearn.nn.pipeline.InputScaling` (the first
+        stage of ``pipeline_``). ``center`` and ``scale`` (b, C, 1, 1) float32 arrays undo
+        it: ``x * scale + center``. NaN samples (imputation only) become 0, the scaled median.
         """
+        scaling = self._input_scaling()
         offset = 0
         for part in signals.parts:
             for start in range(0, len(part), batch_size):
                 windows = part[start:start + batch_size]
-                x = to_patches(windows, signals.sfreq, config.sfreq, config.patch_len)
-                center, scale = self._scaling_stats(x)
-                x -= center
-                x /= scale
-                np.clip(x, -INPUT_CLIP, INPUT_CLIP, out=x)
-                np.nan_to_num(x, copy=False, nan=0.0)
+                x = torch.from_numpy(to_patches(windows, signals.sfreq, config.sfreq,
+                                                config.patch_len))
+                x, center, scale = scaling(x)
+                shape = (*x.shape[:2], 1, 1)
                 rows = np.arange(offset + start, offset + start + len(windows))
-                yield rows, torch.from_numpy(x), center, scale
+                yield (rows, x, center.expand(shape).contiguous().numpy(),
+                       scale.expand(shape).contiguous().numpy())
             offset += len(part)
 
-    def _scaling_stats(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(center, scale) of shape (b, C, 1, 1) for patches x (b, C, L, P)."""
-        b, C = x.shape[:2]
-        if self.scaling_ == "window":
-            flat = x.reshape(b, C, -1).astype(np.float64)  # float32 squares overflow at 1e19
-            center, scale = np.nanmean(flat, axis=-1), np.nanstd(flat, axis=-1)
-            scale = np.where(scale > 0, scale, 1.0)
-        elif self.scaling_ in ("channel", "global"):
-            center = np.broadcast_to(self.center_, (b, C))
-            scale = np.broadcast_to(self.scale_, (b, C))
-        else:
-            center, scale = np.zeros((b, C)), np.ones((b, C))
-        return (center[..., None, None].astype(np.float32),
-                scale[..., None, None].astype(np.float32))
+    def _input_scaling(self) -> InputScaling:
+        """The scaling learnt in fit, as the module that applies it."""
+        return InputScaling(self.scaling_, self.center_, self.scale_)
 
-    def _run(self, signals: Signals, fn: Callable[[torch.Tensor], torch.Tensor],
-             progress: bool = False, post: Callable | None = None) -> np.ndarray:
+    def _scaling_stats(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(center, scale) float32 of shape (b, C, 1, 1) for patches x (b, C, L, P)."""
+        center, scale = self._input_scaling().stats(torch.from_numpy(x))
+        shape = (*x.shape[:2], 1, 1)
+        return center.expand(shape).contiguous().numpy(), scale.expand(shape).contiguous().numpy()
+
+    def _run(self, signals: Signals, fn: Callable[..., torch.Tensor], progress: bool = False,
+             post: Callable | None = None, stats: bool = False) -> np.ndarray:
         """Apply ``fn`` to every window in batches under inference mode; NumPy out, CPU-side.
 
+        ``fn(x)`` gets the scaled patches, or with ``stats=True`` ``fn(x, center, scale)``
+        (the pipeline's :meth:`~bptlearn.nn.pipeline.InferenceModule.forward_scaled`).
         Outputs move to the CPU batch by batch (never concatenated on the GPU); ``post(y,
         center, scale)`` may then map them back to signal units. On a GPU out-of-memory
         error the batch is split in halves, with a warning, and retried: results do not
@@ -262,7 +257,8 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
                   desc=type(self).__name__) as bar:
             for rows, x, center, scale in self._batches(signals, self.encoder_.config,
                                                         int(self.batch_size)):
-                for sub, y in self._forward_backoff(np.arange(len(rows)), x, fn):
+                inputs = (x, torch.from_numpy(center), torch.from_numpy(scale)) if stats else (x,)
+                for sub, y in self._forward_backoff(np.arange(len(rows)), inputs, fn):
                     if not np.isfinite(y).all():
                         bad = rows[sub][~np.isfinite(y.reshape(len(y), -1)).all(axis=1)]
                         raise FloatingPointError(
@@ -284,17 +280,18 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
         out = None
         for start in range(0, len(array), int(self.batch_size)):
             x = torch.from_numpy(array[start:start + int(self.batch_size)])
-            for sub, y in self._forward_backoff(np.arange(len(x)), x, fn):
+            for sub, y in self._forward_backoff(np.arange(len(x)), (x,), fn):
                 if out is None:
                     out = np.empty((len(array), *y.shape[1:]), dtype=y.dtype)
                 out[start + sub] = y
         return out
 
-    def _forward_backoff(self, rows: np.ndarray, x: torch.Tensor, fn: Callable
+    def _forward_backoff(self, rows: np.ndarray, inputs: tuple[torch.Tensor, ...], fn: Callable
                          ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``fn(*inputs)`` (batch-first tensors), halving the batch on GPU out-of-memory."""
         try:
             with torch.inference_mode():
-                y = fn(x.to(self.device_)).float().cpu().numpy()
+                y = fn(*(t.to(self.device_) for t in inputs)).float().cpu().numpy()
         except torch.OutOfMemoryError:
             if len(rows) == 1:
                 raise
@@ -307,8 +304,8 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
                       "this.", BPTWarning, stacklevel=4)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-        yield from self._forward_backoff(rows[:half], x[:half], fn)
-        yield from self._forward_backoff(rows[half:], x[half:], fn)
+        yield from self._forward_backoff(rows[:half], tuple(t[:half] for t in inputs), fn)
+        yield from self._forward_backoff(rows[half:], tuple(t[half:] for t in inputs), fn)
 
     # ------------------------------------------------------------------ state
     def _check_fitted_input(self, X: object, *, same_chans: bool, same_patches: bool,
@@ -349,13 +346,17 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
         if "ch_names_in_" not in state:
             vars(self).pop("ch_names_in_", None)
         vars(self).update(state)
+        if "scaling_" in state and "pipeline_" in vars(self) and "pipeline_" not in state:
+            self.pipeline_.scaling = self._input_scaling().to(self.device_)  # new statistics
 
     def __getstate__(self) -> dict:
         # Torch modules travel on the CPU so that a pickle made on a GPU loads anywhere.
         state = self.__dict__.copy()
-        for key, value in state.items():
-            if isinstance(value, nn.Module) and any(p.is_cuda for p in value.parameters()):
-                state[key] = copy.deepcopy(value).cpu()
+        cuda = {key: value for key, value in state.items() if isinstance(value, nn.Module)
+                and any(p.is_cuda for p in value.parameters())}
+        # one deep copy for all, so modules shared between them (pipeline_ runs encoder_)
+        # stay shared
+        state.update({key: value.cpu() for key, value in copy.deepcopy(cuda).items()})
         return state
 
     def __setstate__(self, state: dict) -> None:

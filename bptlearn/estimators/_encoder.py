@@ -15,7 +15,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..data import iter_windows
-from ..nn import PRECISIONS, autocast, quantize_int8
+from ..nn import PRECISIONS, quantize_int8
+from ..nn.pipeline import InferenceModule, InputScaling
 from ..nn.readout import EXTRA_FEATURES, POOLINGS, ColumnProjection, Readout, extra_names
 from ..weights import DEFAULT_WEIGHTS
 from ._base import _BPTBase
@@ -97,6 +98,9 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         ``model_`` is a deprecated alias, kept until the next release.
     device_ : torch.device
         Where the model runs.
+    pipeline_ : bptlearn.nn.pipeline.InferenceModule
+        Scaling, encoder, readout and :meth:`projection` as one module: ``transform`` runs
+        its stages batch by batch, :func:`bptlearn.export.inference_module` traces it.
     scaling_ : str or None
         The scaling applied (``'auto'`` resolved).
     center_, scale_ : ndarray of shape ``(n_chans_in_,)`` or ``(1,)``
@@ -256,7 +260,11 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         model = model.to(device)
         if self.precision == "int8":
             model = quantize_int8(model)
-        self._set_fitted({**state, "encoder_": model, "device_": device,
+        readout = Readout(self.pooling, tuple(self.extra_features), model.config.band_sfreq)
+        pipeline = InferenceModule(
+            InputScaling(state["scaling_"], state["center_"], state["scale_"]), model,
+            self.layer, readout, precision=self.precision).to(device)
+        self._set_fitted({**state, "encoder_": model, "device_": device, "pipeline_": pipeline,
                           "embedding_dim_": model.config.d_model, "pca_": None})
         if self.n_components is None:
             return signals, None
@@ -271,6 +279,7 @@ class BPTEncoder(TransformerMixin, _BPTBase):
                 "n_components=None to keep every embedding column.")
         self.pca_ = PCA(self.n_components, whiten=True, svd_solver="full").fit(
             features[:, :n_emb])
+        self.pipeline_.head = self.projection()  # the pipeline ends where transform does
         return signals, features
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
@@ -299,8 +308,19 @@ class BPTEncoder(TransformerMixin, _BPTBase):
 
     def _features(self, signals: Any) -> np.ndarray:
         """The readout's columns before ``pca_``: pooled embeddings, then the extras."""
+        pipeline = self._current_pipeline()
         return cached(self, self.encoder_, signals,
-                      lambda todo: self._run(todo, self._readout, progress=self.progress))
+                      lambda todo: self._run(todo, pipeline.features_scaled,
+                                             progress=self.progress))
+
+    def _current_pipeline(self):
+        """``pipeline_``, its readout following ``layer``, ``pooling``, ``extra_features``
+        and ``precision`` if they were set after fit (as the cache key does)."""
+        pipeline, extras = self.pipeline_, tuple(self.extra_features)
+        pipeline.layer, pipeline.precision = self.layer, self.precision
+        if (pipeline.readout.pooling, pipeline.readout.extra_features) != (self.pooling, extras):
+            pipeline.readout = Readout(self.pooling, extras, self.encoder_.config.band_sfreq)
+        return pipeline
 
     def projection(self) -> ColumnProjection | None:
         """``pca_`` as a torch module on the readout's columns (None without ``pca_``).
@@ -381,14 +401,6 @@ class BPTEncoder(TransformerMixin, _BPTBase):
             rows.append(self.transform(batch))
             onsets.append(batch.onsets)
         return np.concatenate(rows), np.concatenate(onsets)
-
-    def _readout(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (b, C, L, P) scaled patches -> (b, F) features
-        readout = Readout(self.pooling, tuple(self.extra_features),
-                          self.encoder_.config.band_sfreq)
-        with autocast(self.precision, self.device_):
-            h = self.encoder_(x, layer=self.layer)  # (b, C, L, d)
-        return readout(h, x)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns: ``bptencoder<i>`` for embeddings, then the extras.

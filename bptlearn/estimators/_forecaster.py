@@ -27,9 +27,9 @@ from ..nn.heads import (
     ForecastReadout,
     FreqPhaseHead,
     ResidualForecastHead,
-    phase_from_pair,
 )
 from ..nn.losses import FreqPhaseLoss
+from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
@@ -194,11 +194,11 @@ scale_, device_
         """
         return self._fit_task(X, y, groups)
 
-    def _future(self, y: Any, signals: Signals) -> np.ndarray:
+    def _future(self, y: Any, signals: Signals, config: Any) -> np.ndarray:
         """Check y against X and bring it to the model's rate: float32 (n, C, horizon * P)."""
         y = np.asarray(y)
         n, C = signals.n_windows, signals.n_chans
-        want = self.horizon * 1500 * signals.sfreq / 250.0
+        want = self.horizon * config.patch_len * signals.sfreq / config.sfreq
         if y.ndim != 3 or y.shape[:2] != (n, C) or y.shape[2] != want:
             raise ValueError(
                 f"y has shape {y.shape}, but with horizon={self.horizon} patches it must hold "
@@ -207,12 +207,12 @@ scale_, device_
             )
         if not np.isfinite(y).all():
             raise ValueError("y holds NaN or infinite samples; forecasting targets must be finite.")
-        return np.asarray(resample_windows(y, signals.sfreq, 250.0), dtype=np.float32)
+        return np.asarray(resample_windows(y, signals.sfreq, config.sfreq), dtype=np.float32)
 
-    def _task_targets(self, y: Any, signals: Signals, n_patches: int):
-        future = self._future(y, signals)
+    def _task_targets(self, y: Any, signals: Signals, n_patches: int, config: Any):
+        future = self._future(y, signals, config)
         if self.target == "freq_phase":
-            freq = dominant_frequency(future, 250.0)[..., None]
+            freq = dominant_frequency(future, config.sfreq)[..., None]
             return np.concatenate([freq, instantaneous_phase(future)], axis=-1).astype(
                 np.float32), {"n_future_": future.shape[-1]}
         return future, {"n_future_": future.shape[-1]}
@@ -258,7 +258,7 @@ scale_, device_
         net = super()._train(_subset(signals, rows), targets[rows], groups)
         module = self._inference_module(net)
         val = _subset(signals, held)
-        out = self._run(val, lambda x: self._task_output(module(x)))
+        out = self._run(val, lambda x: freq_phase_output(*module(x), _FREQ_SCALE))
         sinusoid = SinusoidForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
         history = self._run(val, lambda x: x.flatten(2))
         f_base, ph_base = sinusoid.fit(history).predict_frequency(history), \
@@ -292,16 +292,14 @@ scale_, device_
     def _task_criterion(self, targets: np.ndarray):
         return FreqPhaseLoss(_FREQ_SCALE) if self.target == "freq_phase" else torch.nn.MSELoss()
 
-    def _task_output(self, out: Any) -> torch.Tensor:
-        if self.target == "freq_phase":
-            freq, pair = out
-            return torch.cat([freq[..., None] * _FREQ_SCALE, phase_from_pair(pair)], dim=-1)
-        return out
+    def _task_pipeline(self):
+        pipeline = super()._task_pipeline()
+        pipeline.unscale = self.target == "signal"  # forecasts back to the units of X
+        pipeline.freq_scale = _FREQ_SCALE if self.target == "freq_phase" else None
+        return pipeline
 
     def _outputs(self, X: Any) -> np.ndarray:
-        if self.target == "freq_phase":
-            return self._predict_raw(X)
-        return self._predict_raw(X, post=lambda y, c, s: y * s[..., 0] + c[..., 0])
+        return self._predict_raw(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Forecast samples at 250 Hz, or the future phase (radians) for ``'freq_phase'``.
@@ -345,7 +343,7 @@ scale_, device_
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Negative MAE of the forecast (``'signal'``) or mean phase-locking value."""
         signals = self._signals(X)
-        future = self._future(y, signals)
+        future = self._future(y, signals, self.encoder_.config)
         if self.target == "freq_phase":
             return float(phase_locking_value(instantaneous_phase(future), self.predict(X)))
         return -mae(future, self.predict(X))

@@ -176,12 +176,13 @@ scale_, device_
         self.random_state = random_state
         self._store_skorch_kwargs(kwargs)
 
-    def _check_rate(self, signals: Signals) -> None:
-        if signals.sfreq != 250.0:
+    def _check_rate(self, signals: Signals, config: Any) -> None:
+        if signals.sfreq != config.sfreq:
             raise ValueError(
-                f"BPTImputer fills samples at the model's 250 Hz, but X is at {signals.sfreq:g} "
-                "Hz. Resample first (epochs.resample(250) or bptlearn.data.to_windows), so "
-                "that the observed samples you get back are the ones you passed."
+                f"BPTImputer fills samples at the model's {config.sfreq:g} Hz, but X is at "
+                f"{signals.sfreq:g} Hz. Resample first (epochs.resample({config.sfreq:g}) or "
+                "bptlearn.data.to_windows), so that the observed samples you get back are the "
+                "ones you passed."
             )
 
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> BPTImputer:
@@ -202,9 +203,12 @@ scale_, device_
         """
         return self._fit_task(X, None, groups)
 
-    def _task_targets(self, y: Any, signals: Signals, n_patches: int):
-        self._check_rate(signals)
+    def _task_targets(self, y: Any, signals: Signals, n_patches: int, config: Any):
+        self._check_rate(signals, config)
         return None, {}
+
+    def _task_pipeline(self) -> None:
+        return None  # transform fills NaN around the model (baselines, shrinkage): no export
 
     def _task_module(self, head: nn.Module) -> ImputationModel:
         return ImputationModel(self.encoder_.train(), head, self.layer)
@@ -279,7 +283,7 @@ scale_, device_
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True, allow_nan=True,
                                            why="BPTImputer fills windows of the shape it was "
                                                "fitted on.")
-        self._check_rate(signals)
+        self._check_rate(signals, self.encoder_.config)
         if len(signals.parts) > 1:
             raise ValueError(f"BPTImputer.transform takes one array or mne.Epochs, but X is a list "
                              f"of {len(signals.parts)} parts; transform each part separately.")

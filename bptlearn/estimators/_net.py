@@ -23,7 +23,9 @@ from skorch import NeuralNet
 from skorch.callbacks import Freezer
 from torch import nn
 
+from ..nn import BPTConfig
 from ..nn.heads import Standardize, TaskModel
+from ..nn.pipeline import InferenceModule
 from ..utils._random import draw_seed
 from ._base import _BPTBase
 from ._input import Signals
@@ -104,7 +106,7 @@ class _BPTNet(_BPTBase):
         model = self._load_model()
         n_patches = self._n_patches(signals, model.config)
         self._readout_path(model.config)  # checks last_k against the model
-        targets, fitted = self._task_targets(y, signals, n_patches)  # checks y; nothing set yet
+        targets, fitted = self._task_targets(y, signals, n_patches, model.config)  # checks y
         if signals.ragged and not (self.finetune == "probe"
                                    and fitted.get("target_level_") == "window"):
             raise ValueError(
@@ -118,10 +120,12 @@ class _BPTNet(_BPTBase):
         self._check_contract(signals, model, X)
         state = self._input_state(signals, model, n_patches)
         # every check has passed: record the fitted state
-        self._set_fitted({**state, **fitted, "device_": device, "encoder_": model.to(device)})
+        self._set_fitted({**state, **fitted, "device_": device, "encoder_": model.to(device),
+                          "pipeline_": None})
         self.net_ = self._train(signals, targets, groups)
         if self.finetune != "probe":
             self.encoder_ = self.net_.module_.encoder
+        self.pipeline_ = self._task_pipeline()
         return self
 
     def _train(self, signals: Signals, targets: np.ndarray, groups: Any,
@@ -203,8 +207,7 @@ class _BPTNet(_BPTBase):
             X, same_chans=self._task_needs_same_chans(), same_patches=True, allow_nan=allow_nan,
             why=f"{type(self).__name__} predicts per channel and patch, so the windows must "
                 "have the shape seen in fit.")
-        module = self._inference_module()
-        return self._run(signals, lambda x: self._task_output(module(x)), post=post)
+        return self._run(signals, self.pipeline_.forward_scaled, post=post, stats=True)
 
     @property
     def history_(self):
@@ -228,10 +231,15 @@ class _BPTNet(_BPTBase):
     def _task_needs_same_chans(self) -> bool:
         return True
 
-    def _task_output(self, out: Any) -> torch.Tensor:
-        return out
+    def _task_pipeline(self) -> InferenceModule | None:
+        """``pipeline_``: the trained module as the inference pipeline ``predict`` runs and
+        :mod:`bptlearn.export` traces."""
+        task = self._inference_module()
+        return InferenceModule(self._input_scaling(), task.encoder, task.layer, task.readout,
+                               task.head, task.standardize).to(self.device_)
 
-    def _task_targets(self, y: Any, signals: Signals, n_patches: int):
+    def _task_targets(self, y: Any, signals: Signals, n_patches: int, config: BPTConfig):
+        """Check y and turn it into training targets; also the fitted attributes it gives."""
         raise NotImplementedError
 
     def _task_head(self, config) -> nn.Module:

@@ -188,7 +188,7 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         """
         return self._fit_task(X, y, groups)
 
-    def _task_targets(self, y: Any, signals: Signals, n_patches: int):
+    def _task_targets(self, y: Any, signals: Signals, n_patches: int, config: Any):
         y = np.asarray(y)
         n = signals.n_windows
         token_shape = (n, signals.n_chans, n_patches)

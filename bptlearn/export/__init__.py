@@ -16,6 +16,8 @@ samples; :func:`bptlearn.data.iter_windows` does all of that, batch by batch. Th
 input is ``windows.reshape(B, C, L, 1500)`` in µV, float32.
 """
 
+# The traced module lives in bptlearn.nn.pipeline; these names stay importable from here.
+from ..nn.pipeline import InferenceModule, InputScaling  # noqa: F401
 from ._export import (
     DEFAULT_OPSET,
     export_onnx,
@@ -23,12 +25,9 @@ from ._export import (
     export_torchscript,
     inference_module,
 )
-from ._modules import InferenceModule, InputScaling
 
 __all__ = [
     "DEFAULT_OPSET",
-    "InferenceModule",
-    "InputScaling",
     "export_onnx",
     "export_program",
     "export_torchscript",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import warnings
@@ -14,10 +13,9 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..estimators import BPTEncoder, BPTForecaster, BPTSeizureClassifier
-from ..nn.readout import Readout
+from ..nn.pipeline import InferenceModule
 from ..utils._check import _validate_type
 from ..utils._io import atomic_write
-from ._modules import InferenceModule, InputScaling
 
 logger = logging.getLogger(__name__)
 
@@ -77,28 +75,7 @@ def inference_module(estimator: Any) -> InferenceModule:
             f"{type(estimator).__name__} instead. BPTImputer's NaN filling happens outside the "
             "model and is not exported.")
     check_is_fitted(estimator)
-    scaling = InputScaling(estimator.scaling_, estimator.center_, estimator.scale_)
-    if isinstance(estimator, BPTEncoder):
-        model, layer = estimator.encoder_, estimator.layer
-        readout = Readout(estimator.pooling, tuple(estimator.extra_features),
-                          model.config.band_sfreq)
-        head, standardize = estimator.projection(), None  # n_components: a whitened PCA
-    else:
-        task = estimator._inference_module()
-        model, layer, readout = task.encoder, task.layer, task.readout
-        head, standardize = task.head, task.standardize
-    forecaster = isinstance(estimator, BPTForecaster)
-    module = InferenceModule(
-        scaling, model, layer, readout, head, standardize,
-        unscale=forecaster and estimator.target == "signal",
-        freq_scale=_freq_scale() if forecaster and estimator.target == "freq_phase" else None)
-    return copy.deepcopy(module).to(estimator.device_).eval()
-
-
-def _freq_scale() -> float:
-    from ..estimators._forecaster import _FREQ_SCALE
-
-    return _FREQ_SCALE
+    return estimator.pipeline_.exportable()  # a float32, traceable copy of what predicts
 
 
 def _example_input(estimator: Any, n_chans: int | None, n_patches: int | None,

@@ -4,7 +4,7 @@ The encoder's own test lives in ``tests/estimators/test_encoder.py``; here the t
 estimators' inference paths are covered: ``predict_proba`` (classifier), ``predict``
 (forecaster, whose outputs are mapped back to signal units per window) and ``transform``
 (imputer, batched by ``_map_array``). The OOM is faked by making the inference module's
-``forward`` refuse batches above a size, so the test runs on any machine.
+encoder's ``forward`` refuse batches above a size, so the test runs on any machine.
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ def _gap(X: np.ndarray) -> np.ndarray:
 
 
 def _fake_oom(monkeypatch, est, max_batch: int) -> list[int]:
-    """Make the inference module raise torch.OutOfMemoryError on batches > max_batch.
+    """Make the encoder raise torch.OutOfMemoryError on batches > max_batch.
 
-    Returns the list of batch sizes the module was called with.
+    Returns the list of batch sizes the encoder was called with.
     """
-    module = est._inference_module()
+    pipeline = getattr(est, "pipeline_", None)  # the imputer runs its net's module instead
+    module = pipeline.model if pipeline is not None else est.net_.module_.encoder
     real = module.forward
     sizes: list[int] = []
 
@@ -50,7 +51,6 @@ def _fake_oom(monkeypatch, est, max_batch: int) -> list[int]:
         return real(x, *args, **kwargs)
 
     monkeypatch.setattr(module, "forward", forward)
-    monkeypatch.setattr(est, "_inference_module", lambda: module)
     return sizes
 
 

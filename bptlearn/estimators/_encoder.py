@@ -10,17 +10,17 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
-from sklearn.decomposition import PCA
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..data import iter_windows
 from ..nn import PRECISIONS, quantize_int8
 from ..nn.pipeline import InferenceModule, InputScaling
-from ..nn.readout import EXTRA_FEATURES, POOLINGS, ColumnProjection, Readout, extra_names
+from ..nn.readout import EXTRA_FEATURES, POOLINGS, Readout
 from ..weights import DEFAULT_WEIGHTS
 from ._base import _BPTBase
 from ._cache import cached
+from ._columns import column_names, compression_module, fit_compression, n_extra_columns
 
 
 class BPTEncoder(TransformerMixin, _BPTBase):
@@ -99,8 +99,9 @@ class BPTEncoder(TransformerMixin, _BPTBase):
     device_ : torch.device
         Where the model runs.
     pipeline_ : bptlearn.nn.pipeline.InferenceModule
-        Scaling, encoder, readout and :meth:`projection` as one module: ``transform`` runs
-        its stages batch by batch, :func:`bptlearn.export.inference_module` traces it.
+        Scaling, encoder, readout and the compression ``pca_`` (its ``head``) as one
+        module: ``transform`` runs its stages batch by batch,
+        :func:`bptlearn.export.inference_module` traces it.
     scaling_ : str or None
         The scaling applied (``'auto'`` resolved).
     center_, scale_ : ndarray of shape ``(n_chans_in_,)`` or ``(1,)``
@@ -269,17 +270,8 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         if self.n_components is None:
             return signals, None
         features = self._features(signals)
-        n_emb = features.shape[1] - self._n_extra_columns()
-        if self.n_components > min(len(features) - 1, n_emb):  # centring costs one window
-            raise ValueError(
-                f"n_components={self.n_components} learns that many principal components from "
-                f"the fit windows, so it needs more windows than components and at most as many "
-                f"components as embedding columns, but fit got {len(features)} window(s) and "
-                f"{n_emb} columns. Fit on more windows, lower n_components, or pass "
-                "n_components=None to keep every embedding column.")
-        self.pca_ = PCA(self.n_components, whiten=True, svd_solver="full").fit(
-            features[:, :n_emb])
-        self.pipeline_.head = self.projection()  # the pipeline ends where transform does
+        self.pca_ = fit_compression(features, self.n_components, self._n_extra_columns())
+        self.pipeline_.head = compression_module(self.pca_)  # it ends where transform does
         return signals, features
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
@@ -301,10 +293,8 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         return self._project(self._features(signals) if features is None else features)
 
     def _n_extra_columns(self) -> int:
-        per_token = len(extra_names(tuple(self.extra_features)))
-        blocks = {"mean": 1, "mean+std": 2, "channel": self.n_chans_in_,
-                  "token": (self.n_chans_in_ or 0) * self.n_patches_in_}[self.pooling]
-        return per_token * blocks
+        return n_extra_columns(self.pooling, tuple(self.extra_features), self.n_chans_in_,
+                               self.n_patches_in_)
 
     def _features(self, signals: Any) -> np.ndarray:
         """The readout's columns before ``pca_``: pooled embeddings, then the extras."""
@@ -322,30 +312,12 @@ class BPTEncoder(TransformerMixin, _BPTBase):
             pipeline.readout = Readout(self.pooling, extras, self.encoder_.config.band_sfreq)
         return pipeline
 
-    def projection(self) -> ColumnProjection | None:
-        """``pca_`` as a torch module on the readout's columns (None without ``pca_``).
-
-        It maps the pooled embedding columns to their whitened principal components and
-        passes the extras through: what :meth:`transform` applies after the readout, and
-        what :func:`bptlearn.export.inference_module` puts after it.
-
-        Returns
-        -------
-        projection : ColumnProjection or None
-        """
-        check_is_fitted(self)
-        if self.pca_ is None:
-            return None
-        weight = self.pca_.components_ / np.sqrt(self.pca_.explained_variance_)[:, None]
-        return ColumnProjection(torch.from_numpy(weight), torch.from_numpy(
-            -self.pca_.mean_ @ weight.T))
-
     def _project(self, features: np.ndarray) -> np.ndarray:
-        projection = self.projection()
-        if projection is None:
+        """The compression ``pca_`` learned in fit (the pipeline's head), if any."""
+        if self.pipeline_.head is None:
             return features
         with torch.inference_mode():
-            return projection(torch.from_numpy(features)).numpy()
+            return self.pipeline_.head(torch.from_numpy(features)).numpy()
 
     def transform(self, X: Any) -> np.ndarray:
         """Embed windows.
@@ -410,23 +382,11 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         feature_names_out : ndarray of str
         """
         check_is_fitted(self)
-        emb = [str(i) for i in range(self.embedding_dim_)]
-        extras = extra_names(tuple(self.extra_features))
-        if self.pooling == "mean":
-            names = emb + [f"_{e}" for e in extras]
-        elif self.pooling == "mean+std":
-            names = ([f"_mean{i}" for i in emb] + [f"_std{i}" for i in emb]
-                     + [f"_{e}_mean" for e in extras] + [f"_{e}_std" for e in extras])
-        else:  # one block per channel (or per channel and patch), embeddings then extras
-            chans = getattr(self, "ch_names_in_", None)
-            chans = list(chans) if chans is not None else \
-                [f"ch{c}" for c in range(self.n_chans_in_)]
-            tokens = chans if self.pooling == "channel" else \
-                [f"{c}_p{p}" for c in chans for p in range(self.n_patches_in_)]
-            names = ([f"_{t}_{i}" for t in tokens for i in emb]
-                     + [f"_{t}_{e}" for t in tokens for e in extras])
-        if self.pca_ is not None:  # principal components replace the embedding columns
-            n_extra = self._n_extra_columns()
-            names = ([f"_pc{i}" for i in range(self.pca_.n_components_)]
-                     + (names[-n_extra:] if n_extra else []))
+        chans = getattr(self, "ch_names_in_", None)
+        chans = list(chans) if chans is not None else \
+            [f"ch{c}" for c in range(self.n_chans_in_ or 0)]
+        names = column_names(self.pooling, self.embedding_dim_, tuple(self.extra_features),
+                             chans, self.n_patches_in_,
+                             None if self.pca_ is None else self.pca_.n_components_,
+                             self._n_extra_columns())
         return np.asarray([f"bptencoder{n}" for n in names], dtype=object)

@@ -22,6 +22,7 @@ from ..data._units import implausible_amplitude
 from ..exceptions import BPTWarning, InputContractWarning
 from ..nn import LAYERS, PRESETS, BPTModel
 from ..nn.pipeline import InputScaling
+from ..nn.readout import EXTRA_FEATURES
 from ..utils._random import draw_seed
 from ..utils._tags import _ThreeDMixin
 from ..weights import load
@@ -97,6 +98,11 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
                   if k in self._parameter_constraints}
         validate_parameter_constraints(self._parameter_constraints, params,
                                        caller_name=type(self).__name__)
+        extras = params.get("extra_features", ())
+        if set(extras) - set(EXTRA_FEATURES) or len(set(extras)) != len(extras):
+            raise ValueError(
+                f"The 'extra_features' parameter of {type(self).__name__} must hold distinct "
+                f"names from {list(EXTRA_FEATURES)}. Got {extras!r} instead.")
 
     def _signals(self, X: object, *, allow_nan: bool = False) -> Signals:
         return check_signals(X, float(self.sfreq), type(self).__name__, allow_nan=allow_nan)

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..data import iter_windows
 from ..nn import PRECISIONS, quantize_int8
 from ..nn.pipeline import InferenceModule, InputScaling
-from ..nn.readout import EXTRA_FEATURES, POOLINGS, Readout
+from ..nn.readout import POOLINGS, Readout
 from ..weights import DEFAULT_WEIGHTS
 from ._base import _BPTBase
 from ._cache import cached
@@ -201,15 +201,6 @@ class BPTEncoder(TransformerMixin, _BPTBase):
         self.progress = progress
         self.random_state = random_state
         self.memory = memory
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        unknown = [f for f in self.extra_features if f not in EXTRA_FEATURES]
-        if unknown or len(set(self.extra_features)) != len(self.extra_features):
-            raise ValueError(
-                f"The 'extra_features' parameter of BPTEncoder must hold distinct names from "
-                f"{list(EXTRA_FEATURES)}. Got {self.extra_features!r} instead."
-            )
 
     @property
     def model_(self) -> Any:

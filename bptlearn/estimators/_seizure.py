@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ..nn.heads import SeizureHead
 from ..nn.losses import ClassLastCrossEntropy
-from ..nn.readout import EXTRA_FEATURES, Readout
+from ..nn.readout import Readout
 from ..weights import DEFAULT_WEIGHTS
 from ._input import Signals
 from ._net import _BPTNet
@@ -163,12 +163,6 @@ class BPTSeizureClassifier(ClassifierMixin, _BPTNet):
         self.verbose = verbose
         self.random_state = random_state
         self._store_skorch_kwargs(kwargs)
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if not set(self.extra_features) <= set(EXTRA_FEATURES):
-            raise ValueError(f"The 'extra_features' parameter of BPTSeizureClassifier must hold "
-                             f"names from {list(EXTRA_FEATURES)}. Got {self.extra_features!r}.")
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> BPTSeizureClassifier:
         """Train the head (and, unless probing, the encoder) on labelled windows.

@@ -163,3 +163,11 @@ def test_groups_of_the_wrong_length_are_refused(seeg):
     X, y, _, _ = seeg
     with pytest.raises(ValueError, match="groups has 3 entries but X has 12 windows"):
         BPTSeizureClassifier(**FAST_NET).fit(X, y, groups=["a", "b", "c"])
+
+
+def test_repeated_or_unknown_extra_features_are_refused_as_by_the_encoder(seeg):
+    X, y = seeg[0], seeg[1]
+    for extras in [("log_amplitude", "log_amplitude"), ("kurtosis",)]:
+        with pytest.raises(ValueError, match="'extra_features' parameter of "
+                                             "BPTSeizureClassifier must hold distinct names"):
+            BPTSeizureClassifier(extra_features=extras, **FAST_NET).fit(X, y)

@@ -239,12 +239,6 @@ class _BPTBase(_FitAside, _ThreeDMixin, BaseEstimator):
         """The scaling learnt in fit, as the module that applies it."""
         return InputScaling(self.scaling_, self.center_, self.scale_)
 
-    def _scaling_stats(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(center, scale) float32 of shape (b, C, 1, 1) for patches x (b, C, L, P)."""
-        center, scale = self._input_scaling().stats(torch.from_numpy(x))
-        shape = (*x.shape[:2], 1, 1)
-        return center.expand(shape).contiguous().numpy(), scale.expand(shape).contiguous().numpy()
-
     def _run(self, signals: Signals, fn: Callable[..., torch.Tensor], progress: bool = False,
              post: Callable | None = None, stats: bool = False) -> np.ndarray:
         """Apply ``fn`` to every window in batches under inference mode; NumPy out, CPU-side.

@@ -8,6 +8,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
+import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from torch import nn
@@ -24,6 +25,7 @@ from ..baselines._select import _held_back
 from ..exceptions import BPTWarning
 from ..nn.heads import ImputationHead, ImputationModel
 from ..nn.losses import MaskedMSELoss
+from ..nn.pipeline import ImputationPipeline
 from ..utils._random import draw_seed
 from ..weights import DEFAULT_WEIGHTS
 from ._forecaster import _subset
@@ -112,6 +114,9 @@ scaling, callbacks, train_split, device, verbose, random_state, **kwargs
     residual_gain_ : dict of str to float
         Held-back MSE of the imputer divided by that of the baseline, per pattern
         (<= 1 by construction).
+    pipeline_ : bptlearn.nn.pipeline.ImputationPipeline
+        The fitted scaling, then the encoder and head that read the baseline's fill and
+        the mask; ``transform`` runs the two in turn, the baseline fill between them.
     net_, encoder_, history_, n_chans_in_, sfreq_in_, n_patches_in_, scaling_, center_, \
 scale_, device_
         As in :class:`BPTSeizureClassifier`.
@@ -207,8 +212,8 @@ scale_, device_
         self._check_rate(signals, config)
         return None, {}
 
-    def _task_pipeline(self) -> None:
-        return None  # transform fills NaN around the model (baselines, shrinkage): no export
+    def _task_pipeline(self) -> ImputationPipeline:
+        return ImputationPipeline(self._input_scaling(), self._inference_module()).to(self.device_)
 
     def _task_module(self, head: nn.Module) -> ImputationModel:
         return ImputationModel(self.encoder_.train(), head, self.layer)
@@ -301,13 +306,14 @@ scale_, device_
         n, C, T = original.shape
         P = self.encoder_.config.patch_len
         x = np.where(hidden, np.nan, original).astype(np.float32).reshape(n, C, -1, P)
-        center, scale = self._scaling_stats(x)
-        scaled = np.nan_to_num((x - center) / scale).reshape(n, C, T)
+        scaled, center, scale = (t.cpu().numpy() for t in
+                                 self.pipeline_.scaling(torch.from_numpy(x).to(self.device_)))
+        scaled = scaled.reshape(n, C, T)
         patterns = missing_pattern(hidden, patch_len=P)
         chosen, weights, names = self._adapted_baselines(scaled, hidden, patterns)
         fill, _ = _baseline_fill(chosen, scaled, hidden, P, patterns)
         self._report_channels(patterns, names["channel"])
-        out = self._map_array(_pack(fill, hidden, x.shape), self._inference_module())
+        out = self._map_array(_pack(fill, hidden, x.shape), self.pipeline_)
         weight = np.vectorize(lambda k: weights.get(k, 0.0), otypes=[np.float32])(
             patterns)[..., None]
         filled = fill + weight * (out.reshape(fill.shape) - fill)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .heads import phase_from_pair
+from .heads import ImputationModel, phase_from_pair
 from .model import BPTModel
 from .precision import autocast
 from .spectral import LOG_POWER_FLOOR, BandPowerDFT
@@ -255,3 +255,47 @@ class InferenceModule(nn.Module):
         if self.unscale:  # (B, C, T) forecast in scaled units -> µV
             out = out * scale[..., 0] + center[..., 0]
         return out
+
+
+class ImputationPipeline(nn.Module):
+    """A fitted imputer's network stages: the input scaling, then the encoder and
+    imputation head reading a baseline's fill of the scaled patches and the mask.
+
+    The baseline fill sits between the two stages (a SciPy or scikit-learn imputer on
+    NumPy arrays), so the estimator runs them in turn: :attr:`scaling` (NaN become 0),
+    the fill, then this module on the fill packed with the mask.
+
+    Parameters
+    ----------
+    scaling : InputScaling
+        The fitted input scaling.
+    model : ImputationModel
+        The encoder and imputation head.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.nn.heads import ImputationHead, ImputationModel
+    >>> from bptlearn.nn.pipeline import ImputationPipeline, InputScaling
+    >>> model = BPTModel(preset="nano", d_model=32, nhead=2, dim_feedforward=64,
+    ...                  n_temporal_layers=1, n_spatial_layers=1)
+    >>> pipeline = ImputationPipeline(
+    ...     InputScaling("global", center=np.zeros(1), scale=np.full(1, 10.0)),
+    ...     ImputationModel(model, ImputationHead(32, patch_len=1500))).eval()
+    >>> x = torch.randn(2, 3, 1, 1500) * 10
+    >>> x[0, 0, 0, :100] = float("nan")  # (B, C, L, P) raw patches, 100 samples missing
+    >>> scaled, center, scale = pipeline.scaling(x)  # NaN -> 0; a baseline would fill them
+    >>> packed = torch.cat([scaled, torch.isnan(x).float()], dim=-1)  # (B, C, L, 2P)
+    >>> pipeline(packed).shape  # the scaled reconstruction of every sample
+    torch.Size([2, 3, 1, 1500])
+    """
+
+    def __init__(self, scaling: InputScaling, model: ImputationModel) -> None:
+        super().__init__()
+        self.scaling = scaling
+        self.model = model
+
+    def forward(self, packed: Tensor) -> Tensor:
+        # packed (B, C, L, 2P): the scaled fill, then the mask -> (B, C, L, P) scaled
+        return self.model(packed)

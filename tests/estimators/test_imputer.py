@@ -138,3 +138,38 @@ def test_transform_returns_float64_for_float64_input_and_float32_otherwise(
     np.testing.assert_array_equal(filled[~mask], X[~mask])  # observed values exact
     as_float32 = fitted.transform(X.astype(np.float32), mask=mask)
     np.testing.assert_allclose(filled, as_float32, rtol=1e-5, atol=1e-3)
+
+
+def test_transform_runs_the_fitted_pipeline_between_scaling_and_shrinkage(fitted, seeg):
+    """pipeline_ holds the fitted scaling and the network; with every correction weight at
+    1, transform is the baseline fill plus the pipeline's correction, in µV."""
+    import torch
+
+    from bptlearn.nn.pipeline import ImputationPipeline
+
+    X = seeg[0][:3]
+    pipeline = fitted.pipeline_
+    assert isinstance(pipeline, ImputationPipeline)
+    np.testing.assert_allclose(pipeline.scaling.center.flatten().numpy(), fitted.center_,
+                               rtol=1e-6)
+    gappy = X.copy()
+    gappy[0, 1, 200:260] = np.nan
+    n, C, T = X.shape
+    x = torch.from_numpy(gappy.reshape(n, C, -1, 1500))
+    scaled, center, scale = pipeline.scaling(x)
+    assert not torch.isnan(scaled).any() and float(scaled[0, 1, 0, 230]) == 0.0
+    est = fitted.__class__(**fitted.get_params())
+    vars(est).update(vars(fitted))
+    est.shrinkage_ = dict.fromkeys(PATTERNS, 1.0)
+    filled = est.transform(gappy)
+    fill = fitted.baselines_["gaps"].best_estimator_.transform(
+        np.where(np.isnan(gappy), np.nan, scaled.reshape(n, C, T).numpy()))
+    mask = torch.from_numpy(np.isnan(gappy).reshape(x.shape)).float()
+    with torch.no_grad():
+        out = pipeline(torch.cat([torch.from_numpy(fill.reshape(x.shape)), mask], -1))
+    expected = (out * scale + center).reshape(n, C, T).numpy()
+    np.testing.assert_allclose(filled[0, 1, 200:260], expected[0, 1, 200:260], rtol=1e-4,
+                               atol=1e-3)
+    baseline_only = (torch.from_numpy(fill.reshape(x.shape)) * scale + center).reshape(n, C, T)
+    assert np.abs(filled - baseline_only.numpy())[0, 1, 200:260].max() > 1e-2  # it corrects
+    np.testing.assert_array_equal(filled[~np.isnan(gappy)], X[~np.isnan(gappy)])

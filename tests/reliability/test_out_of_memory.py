@@ -39,8 +39,7 @@ def _fake_oom(monkeypatch, est, max_batch: int) -> list[int]:
 
     Returns the list of batch sizes the encoder was called with.
     """
-    pipeline = getattr(est, "pipeline_", None)  # the imputer runs its net's module instead
-    module = pipeline.model if pipeline is not None else est.net_.module_.encoder
+    module = est.pipeline_.model  # every estimator runs its pipeline_
     real = module.forward
     sizes: list[int] = []
 

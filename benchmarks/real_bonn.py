@@ -20,7 +20,16 @@ zip files, sets A-E), or point ``--bonn`` at one zip holding the folders ``C_N``
 Usage::
 
     python benchmarks/real_bonn.py --bonn PATH [--draws 20] [--arms default,alone,random,bandpower]
-        [--weights PATH] [--peer]
+        [--weights PATH] [--peer] [--adapt-steps 200 [--per-fit] [--per-fit-draws 20]]
+
+``--adapt-steps N`` adds two arms whose encoder continues its masked self-supervised
+training for N steps in ``fit`` (``BPTEncoder(adapt_steps=N)``): the defaults and every
+embedding column alone. In the main table they are fitted like every arm, once per task on
+all its windows without labels: transductive, the adaptation sees the test windows'
+signals (never their labels). ``--per-fit`` adds a second table where the encoder sits
+inside the pipeline and each fit sees its training windows only (the 5 folds; for the
+few-label task, the 10 labelled windows of each draw), with and without adaptation, and
+the seconds each adaptation took.
 
 ``--peer`` adds the ``brainmaze-eeg-models`` seizure detector (Sladky et al., Brain
 Communications 2022; ONNX, trained with labels on clinical iEEG, used here without any
@@ -98,16 +107,59 @@ def auc_cv(F: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
     return roc_auc_score(y, p)
 
 
-def auc_few(F: np.ndarray, y: np.ndarray, per_class: int, draws: int) -> tuple[float, float]:
+def few_label_draws(y: np.ndarray, per_class: int, draws: int) -> list[tuple[np.ndarray, ...]]:
+    """(train, test) index pairs: ``per_class`` labelled windows per class, the rest tested."""
     rng = np.random.default_rng(0)
-    scores = []
+    out = []
     for _ in range(draws):
         train = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False)
                                 for c in (0, 1)])
-        test = np.setdiff1d(np.arange(len(y)), train)
+        out.append((train, np.setdiff1d(np.arange(len(y)), train)))
+    return out
+
+
+def auc_few(F: np.ndarray, y: np.ndarray, per_class: int, draws: int) -> tuple[float, float]:
+    scores = []
+    for train, test in few_label_draws(y, per_class, draws):
         model = probe().fit(F[train], y[train])
         scores.append(roc_auc_score(y[test], model.predict_proba(F[test])[:, 1]))
     return float(np.mean(scores)), float(np.std(scores) / np.sqrt(draws))
+
+
+def per_fit(params: dict, X: np.ndarray, y: np.ndarray,
+            splits: list[tuple[np.ndarray, np.ndarray]]) -> tuple[list[float], list[float]]:
+    """AUC of ``BPTEncoder(**params)`` + probe fitted on each training split only (the
+    encoder's fit, adaptation included, sees no test window); and each fit's adaptation
+    seconds."""
+    scores, seconds = [], []
+    for train, test in splits:
+        model = make_pipeline(BPTEncoder(device="cpu", **params), probe()).fit(X[train], y[train])
+        seconds.append(model[0].adapt_seconds_)
+        scores.append(roc_auc_score(y[test], model.predict_proba(X[test])[:, 1]))
+    return scores, seconds
+
+
+def per_fit_table(arms: dict[str, dict], X_all: np.ndarray, y_all: np.ndarray,
+                  X_dc: np.ndarray, y_dc: np.ndarray, per_class: int, draws: int) -> None:
+    """Print the per-fit table (see the module docstring)."""
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    print(f"\nPer fit: the encoder fitted on each training split only ({draws} draws)")
+    header = (f"{'arm':24s} {'E vs C+D':>9s} {'D vs C':>9s} {'D vs C, few':>15s} "
+              f"{'adapt s/fit':>12s}")
+    print(header)
+    print("-" * len(header))
+    for label, params in arms.items():
+        seconds, cols = [], []
+        for X, y, splits in ((X_all, y_all, list(cv.split(X_all[:, 0, :1], y_all))),
+                             (X_dc, y_dc, list(cv.split(X_dc[:, 0, :1], y_dc))),
+                             (X_dc, y_dc, few_label_draws(y_dc, per_class, draws))):
+            scores, s = per_fit(params, X, y, splits)
+            cols.append(scores)
+            seconds += s
+        few = cols[2]
+        print(f"{label:24s} {np.mean(cols[0]):9.3f} {np.mean(cols[1]):9.3f} "
+              f"{np.mean(few):9.3f} ± {np.std(few) / np.sqrt(len(few)):.3f} "
+              f"{np.mean(seconds):12.1f}", flush=True)
 
 
 def peer_scores(X: np.ndarray, seed: int = 0) -> np.ndarray | None:
@@ -141,6 +193,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights", default=None,
                         help="weights for the pretrained arms (default: the shipped file)")
     parser.add_argument("--peer", action="store_true")
+    parser.add_argument("--adapt-steps", type=int, default=0,
+                        help="add the adapted arms (BPTEncoder(adapt_steps=N))")
+    parser.add_argument("--per-fit", action="store_true",
+                        help="with --adapt-steps: also fit the encoder per training split")
+    parser.add_argument("--per-fit-draws", type=int, default=20)
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
 
@@ -158,6 +215,13 @@ def main(argv: list[str] | None = None) -> None:
                                                            **every)),
         "bandpower": ("8 log band powers", band_power_features),
     }
+    arm_names = args.arms.split(",")
+    if args.adapt_steps:
+        adapt = dict(adapt_steps=args.adapt_steps, random_state=0, **weights)
+        arms["adapt"] = (f"defaults, adapt {args.adapt_steps}", encoder_arm(**adapt))
+        arms["adapt_alone_all"] = (f"alone all, adapt {args.adapt_steps}",
+                                   encoder_arm(**every, **adapt))
+        arm_names += ["adapt", "adapt_alone_all"]
     X_ecd = np.concatenate([X["C"], X["D"], X["E"]])
     y_ictal = np.r_[np.zeros(200), np.ones(100)].astype(int)
     X_dc, y_dc = X_ecd[:200], np.r_[np.zeros(100), np.ones(100)].astype(int)
@@ -168,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     header = f"{'arm':24s} {'E vs C+D':>9s} {'D vs C':>9s} {'D vs C, few':>15s} {'s':>5s}"
     print(header)
     print("-" * len(header))
-    for name in args.arms.split(","):
+    for name in arm_names:
         t0 = time.perf_counter()
         label, features = arms[name]
         F_all, F_dc = features(X_ecd), features(X_dc)
@@ -183,6 +247,12 @@ def main(argv: list[str] | None = None) -> None:
             print("peer: brainmaze-eeg-models is not installed (pip install brainmaze-eeg-models)")
         else:
             print(f"{'brainmaze peer, no labels':24s} {roc_auc_score(y_ictal, p):9.3f}")
+    if args.adapt_steps and args.per_fit:
+        per_fit_table({"BPTEncoder() defaults": dict(weights),
+                       f"defaults, adapt {args.adapt_steps}": adapt,
+                       "alone, every column": dict(every, **weights),
+                       f"alone all, adapt {args.adapt_steps}": dict(every, **adapt)},
+                      X_ecd, y_ictal, X_dc, y_dc, args.per_class, args.per_fit_draws)
 
 
 if __name__ == "__main__":

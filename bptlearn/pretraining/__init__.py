@@ -12,6 +12,7 @@ variance-covariance regulariser. Simulated patients may mix generator families
 (:func:`synthetic_recordings`).
 """
 
+from ..nn.masking import random_mask
 from ._config import DEFAULT_OBJECTIVE, TRAIN_PRECISIONS, PretrainConfig
 from ._data import (
     Recording,
@@ -31,7 +32,6 @@ from ._objectives import (
     SpectralHead,
     event_loss,
     get_objective,
-    random_mask,
     spectral_target,
     variance_covariance,
 )

@@ -20,12 +20,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import CyclicLR
 from tqdm.auto import tqdm
 
+from ..nn.masking import random_mask
 from ..nn.model import BPTModel
 from ..utils._dist import torchrun_env
 from ..weights import load, save
 from ._config import RESUMABLE, PretrainConfig
 from ._data import Recording, collate, collate_events, load_recordings, plan_epoch
-from ._objectives import PretrainModule, get_objective, random_mask
+from ._objectives import PretrainModule, get_objective
 from ._state import (
     read_checkpoint_state,
     rng_state,

@@ -154,28 +154,6 @@ def get_objective(objective: str | Objective | dict[str, Any]) -> Objective:
     return OBJECTIVES[_check_option("objective", objective, OBJECTIVES)]
 
 
-def random_mask(shape: tuple[int, int, int], ratio: float,
-                generator: torch.Generator | None = None, device: Any = "cpu") -> Tensor:
-    """Bool mask (B, C, L) hiding ``round(ratio * C * L)`` tokens (at least 1) per window.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from bptlearn.pretraining import random_mask
-    >>> m = random_mask((2, 5, 4), 0.4, torch.Generator().manual_seed(0))
-    >>> m.shape, m.sum(dim=(1, 2)).tolist()
-    (torch.Size([2, 5, 4]), [8, 8])
-    """
-    B, C, L = shape
-    n_tokens = C * L
-    n_hidden = min(n_tokens, max(1, round(ratio * n_tokens)))
-    scores = torch.rand(B, n_tokens, generator=generator)
-    hidden = scores.argsort(dim=1)[:, :n_hidden]
-    mask = torch.zeros(B, n_tokens, dtype=torch.bool)
-    mask.scatter_(1, hidden, True)
-    return mask.view(B, C, L).to(device)
-
-
 def spectral_target(x: Tensor, band_sfreq: float, power: Tensor | None = None, *,
                     offset: float = 1.0) -> Tensor:
     """(…, 9) targets of a patch: its 8 log band powers, then ``log(std + 1e-3)``.

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..nn import BPTModel
-from ..nn.masking import random_mask
+from ..nn.masking import masked_loss, random_mask
 from ..nn.pipeline import InputScaling
 from ..utils._random import draw_seed
 from ._input import Signals, to_patches
@@ -46,11 +46,6 @@ def _draw_batch(signals: Signals, scaling: InputScaling, config: Any, batch_size
     x = torch.from_numpy(to_patches(part[rows], signals.sfreq, config.sfreq, config.patch_len))
     x = scaling(x)[0]
     return x, random_mask(tuple(x.shape[:3]), MASK_RATIO, generator)
-
-
-def _masked_loss(model: BPTModel, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """MSE of the reconstruction over the hidden tokens (samples and band power hidden)."""
-    return (model.reconstruct(x, mask, mask_power=True)[mask] - x[mask]).square().mean()
 
 
 def adapt_encoder(model: BPTModel, signals: Signals, scaling: InputScaling, *, steps: int,
@@ -118,7 +113,7 @@ def adapt_encoder(model: BPTModel, signals: Signals, scaling: InputScaling, *, s
         encoder.train()
         for step in range(steps):
             x, mask = _draw_batch(signals, scaling, config, batch_size, generator)
-            loss = _masked_loss(encoder, x.to(device), mask.to(device))
+            loss = masked_loss(encoder, x.to(device), mask.to(device))
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"The adaptation loss became {float(loss)} at step {step} of adapt_steps="
@@ -137,5 +132,5 @@ def _probe_loss(model: BPTModel, probe: list, device: torch.device) -> float:
     """Mean masked loss over fixed (x, mask) batches, in eval mode (no dropout)."""
     model.eval()
     with torch.no_grad():
-        return float(np.mean([float(_masked_loss(model, x.to(device), mask.to(device)))
+        return float(np.mean([float(masked_loss(model, x.to(device), mask.to(device)))
                               for x, mask in probe]))

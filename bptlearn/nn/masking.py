@@ -1,4 +1,5 @@
-"""Which tokens masked modelling hides: shared by pretraining and by adaptation in ``fit``."""
+"""Masked modelling: which tokens are hidden, and the loss on them (pretraining and the
+adaptation in ``BPTEncoder.fit`` share them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 import torch
 from torch import Tensor
+
+from .model import BPTModel
 
 
 def random_mask(shape: tuple[int, int, int], ratio: float,
@@ -28,3 +31,23 @@ def random_mask(shape: tuple[int, int, int], ratio: float,
     mask = torch.zeros(B, n_tokens, dtype=torch.bool)
     mask.scatter_(1, hidden, True)
     return mask.view(B, C, L).to(device)
+
+
+def masked_loss(model: BPTModel, x: Tensor, mask: Tensor) -> Tensor:
+    """MSE of ``model``'s reconstruction of scaled patches x (B, C, L, P) over the tokens
+    hidden by ``mask`` (B, C, L), their samples and band power hidden (the ``mask_power``
+    objective).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bptlearn.nn import BPTModel
+    >>> from bptlearn.nn.masking import masked_loss, random_mask
+    >>> model = BPTModel(preset="nano", d_model=16, nhead=2, dim_feedforward=32,
+    ...                  n_temporal_layers=1, n_spatial_layers=1).eval()
+    >>> x = torch.randn(2, 3, 2, 1500)
+    >>> mask = random_mask((2, 3, 2), 0.4, torch.Generator().manual_seed(0))
+    >>> float(masked_loss(model, x, mask)) > 0
+    True
+    """
+    return (model.reconstruct(x, mask, mask_power=True)[mask] - x[mask]).square().mean()

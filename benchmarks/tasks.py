@@ -9,22 +9,41 @@ forecasting of 5 patches (dominant-frequency MAE and 1 - PLV, as ratios to the b
 baseline); imputation of scattered samples (40 %), gaps of 0.2-2 s (20 % of each
 channel), a whole 6-s patch of one channel, a whole channel.
 
-Data: (a) held-out patients of ``make_seeg``, the family the models are trained on;
-(b) ``make_neural_mass``, another simulator family (skipped with a note when absent);
-(c) the Bonn set with ``--bonn PATH`` (bonn.zip; Andrzejak et al., Phys. Rev. E 64,
-061907, 2001; single-channel intracranial segments C, D, E at 173.61 Hz, resampled to
-250 Hz; evaluation only: no model is fitted on it); (d) the 19-s real ECoG/LFP recording
-in ``tests/data/real`` (its samples are stored about 1e6 too large; ratios do not depend
-on that). Every model and every fitted baseline (AR, cross-channel regression) is fitted
-on ``make_seeg`` training patients only; "AR, test histories" is an AR fitted on the
-evaluated histories themselves, the one baseline that sees the test data. Models keep
-their default scaling (robust per-channel statistics learned in ``fit``).
+Data: (a) held-out patients of ``make_seeg``; (b) held-out patients of
+``make_neural_mass``, another simulator family; (c) the Bonn set with ``--bonn PATH``
+(bonn.zip; Andrzejak et al., Phys. Rev. E 64, 061907, 2001; single-channel intracranial
+segments C, D, E at 173.61 Hz, resampled to 250 Hz; the last 30 segments of each set are
+scored); (d) the 19-s real ECoG/LFP recording in ``tests/data/real`` (its samples are
+stored about 1e6 too large; ratios do not depend on that).
+
+Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
+
+- ``seeg`` (transfer): every model and every fitted baseline (AR, cross-channel
+  regression) is fitted on ``make_seeg`` training patients only, then scored on (a)-(d).
+- ``own`` (in domain, what a user does: ``fit`` on their own training windows, score
+  held-out ones): models and fitted baselines are fitted on a training split of the set
+  scored, disjoint from it: other patients of ``make_neural_mass`` for (b); the first 70
+  segments of each Bonn set for (c) (segments, not patients: the set does not say which
+  patient a segment is from). For (a) both are the same fit, printed once. The real
+  recording (d) is one 18-s window, too short to split into training and test windows,
+  so it is scored in transfer only.
+
+"AR, test histories" (an AR fitted on the evaluated histories themselves) and
+"cross-channel regression, test windows" (``ChannelRegressionImputer(adapt=True)``: each
+channel regressed on the others with the covariance of the observed samples of the
+windows scored) are the baselines that see the test data; they count in "best
+baseline". Models keep their default scaling (robust per-channel statistics learned in
+``fit``). Fitting a model on Bonn training segments is evaluation,
+like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on it.
+Rows are printed as they come, then grouped by data set and protocol.
 
 Usage::
 
-    python benchmarks/tasks.py [--fast] [--bonn PATH] [--epochs N] [--tasks forecast|impute]
+    python benchmarks/tasks.py [--fast] [--bonn PATH] [--epochs N]
+                               [--tasks all|forecast|impute] [--fit-on both|seeg|own]
 
-A few minutes on a 2-core CPU; ``--fast`` for seconds (tiny data, 2 epochs: smoke test).
+About 8 minutes on a 2-core CPU for both ways of fitting; ``--fast`` for a minute (tiny
+data, 2 epochs: smoke test).
 """
 
 from __future__ import annotations
@@ -45,6 +64,7 @@ from bptlearn import BPTForecaster, BPTImputer
 from bptlearn.baselines import (
     PATTERNS,
     ARForecaster,
+    ChannelRegressionImputer,
     RepeatLastForecaster,
     SinusoidForecaster,
     default_forecasters,
@@ -75,13 +95,21 @@ def single(X: np.ndarray) -> np.ndarray:
     return X.reshape(-1, 1, X.shape[-1])
 
 
+ROWS: list[tuple[str, str, str, str]] = []  # (data, protocol, fit, line), for the summary
+HEADER = (f"{'data':12s} {'fit':4s} {'protocol':16s} {'model':9s} {'ratio':>6s} | baselines "
+          "(MSE / best baseline's MSE) | the model's choice")
+
+
 def row(data: str, protocol: str, errors: dict, model: str, note: str) -> None:
     base = {k: v for k, v in errors.items() if k != model}
     best = min(base.values())
     cells = "  ".join(f"{k} {v / best:5.3f}" if v / best < 1e3 else f"{k} {v / best:.1e}"
                       for k, v in base.items())  # an unstable AR explodes
-    print(f"{data:12s} {protocol:16s} {model.replace('BPT', '')[:9]:9s} "
-          f"{errors[model] / best:6.3f} | {cells} | {note}", flush=True)
+    data, fit = data.split("|") if "|" in data else (data, "seeg")
+    line = (f"{data:12s} {fit:4s} {protocol:16s} {model.replace('BPT', '')[:9]:9s} "
+            f"{errors[model] / best:6.3f} | {cells} | {note}")
+    ROWS.append((data, protocol, fit, line))
+    print(line, flush=True)
 
 
 def forecast_rows(data: str, fc: BPTForecaster, X: np.ndarray, y: np.ndarray,
@@ -120,18 +148,25 @@ def impute_rows(data: str, imp: BPTImputer, X: np.ndarray, X_fit: np.ndarray,
     X = np.concatenate([X] * repeats)  # more mask draws on a short recording
     for i, pattern in enumerate(PATTERNS):
         if pattern == "channel" and X.shape[1] == 1:
-            print(f"{data:12s} {'impute ' + pattern:16s} n/a: one channel, nothing to draw on")
-            continue
+            continue  # one channel: nothing to draw on
         mask = make_missing_mask(X.shape, pattern, random_state=100 + i)
-        gappy = np.where(mask, np.nan, X)
+        gappy = np.split(np.where(mask, np.nan, X), repeats)
+
+        def fill(est, gappy=gappy):  # by repeat: adaptive imputers must not see the others
+            return np.concatenate([est.transform(part) for part in gappy])
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            outs = {"BPTImputer": imp.transform(gappy)}
+            outs = {"BPTImputer": fill(imp)}
             for name, est in default_imputers(X.shape[1]).items():
-                outs[name] = est.fit(X_fit).transform(gappy)
+                outs[name] = fill(est.fit(X_fit))
+            if X.shape[1] > 1:
+                outs["cross-channel regression, test windows"] = fill(
+                    ChannelRegressionImputer(adapt=True).fit(X_fit))
         errors = {k: float(np.mean((o[mask] - X[mask]) ** 2)) for k, o in outs.items()}
         row(data, f"impute {pattern}", errors, "BPTImputer",
-            f"chose {imp.baseline_name_[pattern]}, shrinkage {imp.shrinkage_[pattern]:.2f}")
+            f"chose {imp.baseline_name_[pattern]}, shrinkage {imp.shrinkage_[pattern]:.2f}, "
+            f"held-back gain {imp.residual_gain_[pattern]:.3f}")
 
 
 def load_bonn(path: Path) -> np.ndarray:
@@ -154,6 +189,45 @@ def load_real() -> np.ndarray:
     return bdata.resample(data, raw.info["sfreq"], SFREQ).astype(np.float32)
 
 
+def fit_multichannel(label: str, train: list[np.ndarray], evals: dict[str, list[np.ndarray]],
+                     cfg: argparse.Namespace) -> None:
+    """Fit the multichannel models and baselines on ``train`` recordings; score ``evals``."""
+    fast, kw, n_hist, limit = cfg.fast, cfg.kw, cfg.n_hist, cfg.limit
+    evals = {f"{data}|{label}": datas for data, datas in evals.items()}
+    if cfg.forecast:
+        for horizon, stride in ((2, 24.0 if fast else 6.0), (20, 60.0 if fast else 18.0)):
+            X_fit, y_fit = cut(train, n_hist, horizon, stride, limit)
+            fc = BPTForecaster(horizon=horizon, **kw).fit(X_fit, y_fit)
+            for data, datas in evals.items():
+                forecast_rows(data, fc, *cut(datas, n_hist, horizon, stride, limit), X_fit,
+                              y_fit)
+        X_fit, y_fit = cut(train, n_hist, 5, 12.0 if fast else 6.0, limit)
+        fp = BPTForecaster(horizon=5, target="freq_phase", **kw).fit(X_fit, y_fit)
+        for data, datas in evals.items():
+            freq_phase_rows(data, fp, *cut(datas, n_hist, 5, 12.0 if fast else 6.0, limit))
+    if cfg.impute:
+        W_fit = cut(train, 3, 0, 18.0)[0]
+        imp = BPTImputer(**kw).fit(W_fit)
+        for data, datas in evals.items():
+            impute_rows(data, imp, np.concatenate([cut([d], 3, 0, 18.0)[0] for d in datas]),
+                        W_fit)
+
+
+def fit_single(label: str, X1: np.ndarray, y1: np.ndarray, W1: np.ndarray,
+               evals: dict[str, tuple[np.ndarray, np.ndarray]], cfg: argparse.Namespace) -> None:
+    """Fit the single-channel models (6 s -> 12 s; 18-s windows) on ``X1, y1`` and ``W1``;
+    score ``evals``: name -> (windows of 3 patches for imputation or None, (history, future))."""
+    if cfg.forecast:
+        fc1 = BPTForecaster(horizon=2, **cfg.kw).fit(X1, y1)
+        for data, (_, (X, y)) in evals.items():
+            forecast_rows(f"{data}|{label}", fc1, X, y, X1, y1)
+    if cfg.impute:
+        imp1 = BPTImputer(**cfg.kw).fit(W1)
+        for data, (W, _) in evals.items():
+            if W is not None:
+                impute_rows(f"{data}|{label}", imp1, W, W1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fast", action="store_true", help="tiny data, 2 epochs")
@@ -161,71 +235,64 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 10)")
     parser.add_argument("--tasks", choices=("all", "forecast", "impute"), default="all",
                         help="run only the forecasting or the imputation protocols")
-    args = parser.parse_args()
-    do_forecast, do_impute = args.tasks in ("all", "forecast"), args.tasks in ("all", "impute")
-    fast, t0 = args.fast, time.time()
-    epochs = args.epochs or (2 if fast else 10)
-    kw = dict(max_epochs=epochs, device="cpu", random_state=0)
+    parser.add_argument("--fit-on", choices=("both", "seeg", "own"), default="both",
+                        help="fit on make_seeg (transfer), on a training split of each set "
+                             "scored (own), or both")
+    cfg = parser.parse_args()
+    cfg.forecast, cfg.impute = cfg.tasks in ("all", "forecast"), cfg.tasks in ("all", "impute")
+    fast, t0 = cfg.fast, time.time()
+    epochs = cfg.epochs or (2 if fast else 10)
+    cfg.kw = dict(max_epochs=epochs, device="cpu", random_state=0)
     n_pat, dur = (3, 200.0) if fast else (6, 600.0)
-    n_hist, limit = (2, 40) if fast else (5, 300)
+    cfg.n_hist, cfg.limit = (2, 40) if fast else (5, 300)
+    transfer, own = cfg.fit_on in ("both", "seeg"), cfg.fit_on in ("both", "own")
     recs = bdata.make_seeg(n_patients=n_pat, n_chans=8, duration=dur, random_state=0)
     train = [r.data for r in recs[:-1 if fast else -2]]
     test = [r.data for r in recs[-1 if fast else -2:]]
-    others = {"make_seeg": test}
-    if hasattr(bdata, "make_neural_mass"):
-        nm = bdata.make_neural_mass(n_patients=1 if fast else 2, n_chans=8, duration=dur,
-                                    random_state=5)
-        others["neural_mass"] = [r.data for r in nm]
-    else:
-        print("note: bptlearn.data.make_neural_mass does not exist yet; block (b) skipped")
-    print(f"{'data':12s} {'protocol':16s} {'model':9s} {'ratio':>6s} | baselines (MSE / best "
-          "baseline's MSE) | the model's choice")
+    nm = [r.data for r in bdata.make_neural_mass(n_patients=2 if fast else 4, n_chans=8,
+                                                  duration=dur, random_state=5)]
+    nm_train, nm_test = nm[:len(nm) // 2], nm[len(nm) // 2:]
+    print(HEADER)
+    fit_multichannel("seeg", train, {"make_seeg": test, **({"neural_mass": nm_test}
+                                                            if transfer else {})}, cfg)
+    if own:
+        fit_multichannel("own", nm_train, {"neural_mass": nm_test}, cfg)
 
-    if do_forecast:
-        for horizon, stride in ((2, 24.0 if fast else 6.0), (20, 60.0 if fast else 18.0)):
-            X_fit, y_fit = cut(train, n_hist, horizon, stride, limit)
-            fc = BPTForecaster(horizon=horizon, **kw).fit(X_fit, y_fit)
-            for data, datas in others.items():
-                forecast_rows(data, fc, *cut(datas, n_hist, horizon, stride, limit), X_fit,
-                              y_fit)
-        X_fit, y_fit = cut(train, n_hist, 5, 12.0 if fast else 6.0, limit)
-        fp = BPTForecaster(horizon=5, target="freq_phase", **kw).fit(X_fit, y_fit)
-        for data, datas in others.items():
-            freq_phase_rows(data, fp, *cut(datas, n_hist, 5, 12.0 if fast else 6.0, limit))
-        # single-channel model for the Bonn set and the real recording: 6 s -> 12 s
-        X1, y1 = (single(a) for a in cut(train, 1, 2, 24.0 if fast else 12.0, limit))
-        take = np.linspace(0, len(X1) - 1, min(len(X1), 4 * limit)).astype(int)
-        X1, y1 = X1[take], y1[take]
-        fc1 = BPTForecaster(horizon=2, **kw).fit(X1, y1)
-    if do_impute:
-        W_fit = cut(train, 3, 0, 18.0)[0]
-        imp = BPTImputer(**kw).fit(W_fit)
-        for data, datas in others.items():
-            impute_rows(data, imp, np.concatenate([cut([d], 3, 0, 18.0)[0] for d in datas]),
-                        W_fit)
-        W1 = single(W_fit)[:4 * limit]
-        imp1 = BPTImputer(**kw).fit(W1)
-
-    if args.bonn is not None:
-        bonn = bdata.resample(load_bonn(args.bonn), 173.61, SFREQ)[:, None, :3 * PATCH]
-        bonn = bonn.astype(np.float32)
-        if do_forecast:
-            forecast_rows("Bonn", fc1, bonn[..., :PATCH], bonn[..., PATCH:], X1, y1)
-        if do_impute:
-            impute_rows("Bonn", imp1, bonn, W1)
+    # single channel: the Bonn set and the real recording, 6 s -> 12 s and 18-s windows
+    limit = cfg.limit
+    X1, y1 = (single(a) for a in cut(train, 1, 2, 24.0 if fast else 12.0, limit))
+    take = np.linspace(0, len(X1) - 1, min(len(X1), 4 * limit)).astype(int)
+    X1, y1 = X1[take], y1[take]
+    W1 = single(cut(train, 3, 0, 18.0)[0])[:4 * limit]
+    real = load_real()  # (9, 4750): one 18-s window, slid by 0.25 s for forecasting
+    evals = {"real 19 s": (None, tuple(single(a) for a in cut([real], 1, 2, 0.25)))}
+    if cfg.bonn is not None:
+        bonn = bdata.resample(load_bonn(cfg.bonn), 173.61, SFREQ).astype(np.float32)
+        segment = np.arange(len(bonn)) % 100  # 100 segments per set, sets in order
+        bonn_fit, bonn_test = bonn[segment < 70, None], bonn[segment >= 70, None, :3 * PATCH]
+        evals["Bonn"] = (bonn_test, (bonn_test[..., :PATCH], bonn_test[..., PATCH:]))
+        if own:
+            Xb, yb = cut(list(bonn_fit), 1, 2, 2.0)  # 6 s -> 12 s, slid by 2 s in a segment
+            fit_single("own", Xb, yb, cut(list(bonn_fit), 3, 0, 2.0)[0], {"Bonn": evals["Bonn"]},
+                       cfg)
     else:
         print("note: --bonn PATH not given; block (c) skipped")
-
-    real = load_real()  # (9, 4750): one 18-s window, slid by 0.25 s for forecasting
-    if do_forecast:
-        Xr, yr = (single(a) for a in cut([real], 1, 2, 0.25))
-        forecast_rows("real 19 s", fc1, Xr, yr, X1, y1)
-    if do_impute:
+    # the real recording is scored in transfer only, whatever --fit-on says
+    fit_single("seeg", X1, y1, W1, evals if transfer else {"real 19 s": evals["real 19 s"]}, cfg)
+    if cfg.impute:  # the real recording's 9 channels: a 9-channel make_seeg fit
         recs9 = bdata.make_seeg(n_patients=2, n_chans=9, duration=dur / 2, random_state=3)
         W9 = np.concatenate([cut([r.data], 3, 0, 18.0)[0] for r in recs9])
-        imp9 = BPTImputer(**kw).fit(W9)
-        impute_rows("real 19 s", imp9, cut([real], 3, 0, 18.0)[0], W9, repeats=8)
-    print(f"done in {time.time() - t0:.0f} s ({epochs} epochs{', fast' if fast else ''})")
+        imp9 = BPTImputer(**cfg.kw).fit(W9)
+        impute_rows("real 19 s|seeg", imp9, cut([real], 3, 0, 18.0)[0], W9, repeats=8)
+
+    print(f"\ngrouped by data set and protocol ({epochs} epochs{', fast' if fast else ''}):")
+    print(HEADER)
+    data_order = {d: i for i, d in enumerate(dict.fromkeys(r[0] for r in ROWS))}
+    protocol_order = {d: i for i, d in enumerate(dict.fromkeys(r[1] for r in ROWS))}
+    for *_, line in sorted(ROWS, key=lambda r: (data_order[r[0]], protocol_order[r[1]],
+                                                r[2] != "seeg")):
+        print(line)
+    print(f"done in {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":

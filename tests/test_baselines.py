@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from bptlearn.baselines import (
     PATTERNS,
     ARForecaster,
+    ARImputer,
     BandPowerSeizureDetector,
     BestBaselineForecaster,
     BestBaselineImputer,
@@ -256,10 +257,73 @@ def test_best_baseline_forecaster_needs_the_futures(rng):
 def test_best_baseline_imputer_scores_every_candidate_on_hidden_samples(rng):
     X = np.cumsum(rng.normal(size=(10, 3, 400)), axis=-1)  # smooth random walks
     best = BestBaselineImputer("gaps", random_state=0).fit(X)
-    assert set(best.scores_) == {"linear", "cubic (PCHIP)", "spline", "channel mean",
-                                 "cross-channel regression"}
+    assert set(best.scores_) == {"linear", "cubic (PCHIP)", "spline", "AR interpolation",
+                                 "channel mean", "cross-channel regression"}
     assert best.best_name_ == min(best.scores_, key=best.scores_.get)
     assert best.scores_["linear"] < best.scores_["channel mean"]
+
+
+def test_best_baseline_imputer_blends_the_channels_own_rhythm_and_the_other_channels():
+    X, *_ = make_seeg_windows(n_patients=2, n_chans=6, n_windows=30, n_patches=1,
+                              random_state=0)
+    best = BestBaselineImputer("gaps", random_state=0, blend=True).fit(X)
+    singles = {k: v for k, v in best.scores_.items() if k != "blend of baselines"}
+    assert best.best_name_ == "blend of baselines"
+    assert best.scores_["blend of baselines"] < 0.97 * min(singles.values())  # out of fold
+    weights = best.best_estimator_.weights
+    assert weights["AR interpolation"] > 0.2 and weights["cross-channel regression"] > 0.2
+    assert min(weights.values()) >= 0.0  # non-negative stacking
+    assert "blend of baselines" not in BestBaselineImputer("gaps", random_state=0).fit(X).scores_
+
+
+def test_best_baseline_imputer_keeps_a_single_baseline_when_a_blend_adds_nothing(rng):
+    X = np.cumsum(rng.normal(size=(10, 3, 400)), axis=-1)  # independent random walks
+    best = BestBaselineImputer("scattered", random_state=0, blend=True).fit(X)
+    assert best.best_name_ != "blend of baselines"
+    assert best.best_name_ == min(best.scores_, key=best.scores_.get)
+
+
+# --- AR interpolation -----------------------------------------------------------------------
+
+
+def test_ar_imputer_recovers_the_ar_model_and_beats_interpolation_and_the_mean_in_gaps(rng):
+    X = _ar2(rng, n_windows=8, n_times=1500, a=(1.6, -0.8))  # a damped 18-Hz rhythm
+    imp = ARImputer().fit(X)
+    assert imp.order_ == 2
+    np.testing.assert_allclose(imp.coef_, [1.6, -0.8], atol=0.05)
+    mask = make_missing_mask(X.shape, "gaps", gap_s=(0.02, 0.2), random_state=0)
+    err = {name: np.mean((est.fit(X).transform(X, mask=mask) - X)[mask] ** 2)
+           for name, est in [("AR", imp), ("linear", InterpolationImputer()),
+                             ("mean", ChannelMeanImputer())]}
+    assert err["AR"] < 0.8 * min(err["linear"], err["mean"])
+
+
+def test_ar_imputer_fills_one_sample_with_its_conditional_mean(rng):
+    X = _ar2(rng, n_times=400, a=(0.8, 0.0))
+    imp = ARImputer(order=1).fit(X)
+    a = imp.coef_[0]
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[0, 0, 200] = True
+    centre = X[0, 0][~mask[0, 0]].mean()
+    expected = centre + a / (1 + a ** 2) * (X[0, 0, 199] + X[0, 0, 201] - 2 * centre)
+    out = imp.transform(X, mask=mask)
+    assert out[0, 0, 200] == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_array_equal(out[~mask], X[~mask])
+
+
+def test_ar_imputer_fills_a_channel_without_observations_with_its_fit_mean(rng):
+    X = rng.normal(size=(4, 2, 200)) + np.array([1.0, -2.0])[:, None]
+    imp = ARImputer(max_order=4).fit(X)
+    gappy = X.copy()
+    gappy[1, 1] = np.nan
+    out = imp.transform(gappy)
+    np.testing.assert_allclose(out[1, 1], X[:, 1].mean())
+    np.testing.assert_array_equal(out[0], X[0])
+
+
+def test_ar_imputer_needs_complete_channels_to_fit():
+    with pytest.raises(ValueError, match="complete channels of X"):
+        ARImputer().fit(np.full((2, 1, 50), np.nan))
 
 
 # --- channel imputers ----------------------------------------------------------------------
@@ -286,6 +350,28 @@ def test_channel_regression_imputer_recovers_a_linear_mix_of_channels(rng):
     gappy = X.copy()
     gappy[:, 2] = np.nan
     np.testing.assert_allclose(imp.transform(gappy), X, atol=1e-6)
+
+
+def test_adapted_channel_regression_learns_the_mixing_of_the_windows_being_filled(rng):
+    sources = rng.normal(size=(6, 2, 20000))  # 40000 instants per pair, vs 22500 of prior
+    fit = np.concatenate([sources, sources[:, :1] + sources[:, 1:]], axis=1)
+    new = np.concatenate([sources, sources[:, :1] - 0.5 * sources[:, 1:]], axis=1)  # other mix
+    mask = np.zeros(new.shape, dtype=bool)
+    mask[np.arange(6), np.arange(6) % 3] = True  # one whole channel per window, in turn
+    errors = {adapt: np.mean((ChannelRegressionImputer(alpha=1e-8, adapt=adapt).fit(fit)
+                              .transform(new, mask=mask) - new)[mask] ** 2)
+              for adapt in (False, True)}
+    assert errors[True] < 0.3 * errors[False] and errors[False] > 2.0
+
+
+def test_adapted_channel_regression_falls_back_to_the_fit_data_on_one_window(rng):
+    sources = rng.normal(size=(4, 2, 300))
+    X = np.concatenate([sources, sources[:, :1] - 0.5 * sources[:, 1:]], axis=1)
+    gappy = X[:1].copy()
+    gappy[0, 2] = np.nan  # never observed in the data filled: nothing to adapt to
+    fitted = ChannelRegressionImputer(alpha=1e-8).fit(X)
+    adapted = ChannelRegressionImputer(alpha=1e-8, adapt=True).fit(X)
+    np.testing.assert_array_equal(adapted.transform(gappy), fitted.transform(gappy))
 
 
 def test_channel_regression_imputer_needs_two_channels():
@@ -374,6 +460,7 @@ ALL = [
     (ARForecaster(order=2, horizon=1, patch_len=5), False),
     (SinusoidForecaster(horizon=1, patch_len=5, n_last=20), False),
     (InterpolationImputer(), False),
+    (ARImputer(max_order=5), False),
     (ChannelMeanImputer(), False),
     (ChannelRegressionImputer(), False),
     (BestBaselineImputer(patch_len=10, random_state=0), False),

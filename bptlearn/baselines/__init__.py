@@ -4,13 +4,14 @@ Each is a scikit-learn estimator on windows of shape ``(n_windows, n_chans,
 n_times)``. Forecasters (:class:`MeanForecaster`, :class:`RepeatLastForecaster`,
 :class:`ARForecaster`, :class:`SinusoidForecaster`) predict ``(n_windows, n_chans,
 horizon * patch_len)`` and score by negative MAE; imputers
-(:class:`InterpolationImputer`, :class:`ChannelMeanImputer`,
+(:class:`InterpolationImputer`, :class:`ARImputer`, :class:`ChannelMeanImputer`,
 :class:`ChannelRegressionImputer`) fill missing samples; :class:`BestBaselineForecaster`
 and :class:`BestBaselineImputer` pick the best of them on held-back data, the baseline
 :class:`~bptlearn.BPTForecaster` and :class:`~bptlearn.BPTImputer` build on;
 :class:`BandPowerSeizureDetector` classifies windows from band powers.
 """
 
+from ._ar_impute import ARImputer
 from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster
 from ._impute import ChannelMeanImputer, ChannelRegressionImputer, InterpolationImputer
 from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
@@ -27,6 +28,7 @@ from ._sinusoid import SinusoidForecaster
 __all__ = [
     "PATTERNS",
     "ARForecaster",
+    "ARImputer",
     "BandPowerSeizureDetector",
     "BestBaselineForecaster",
     "BestBaselineImputer",

@@ -242,10 +242,22 @@ class ChannelRegressionImputer(_BaseImputer):
     missing sample of a channel from the others. It is the baseline for a whole channel
     missing; ``r2_`` says how much of each channel the others explain in the fit data.
 
+    How channels mix depends on where the contacts sit, which differs between patients.
+    With ``adapt=True`` the regression of a channel is estimated at ``transform`` from
+    the windows being filled: from the covariance of their observed samples (each pair
+    of channels over the instants where both are observed), pooled with the fit data's
+    covariance counted as 22500 instants (90 s at 250 Hz), as a Gaussian conditional
+    mean with a small ridge, wherever every pair involving that channel is observed
+    together for at least 1000 samples; from the fit data otherwise. The windows
+    themselves then decide how a channel missing in one window follows the others, as
+    learnt from the windows where it was observed.
+
     Parameters
     ----------
     alpha : float, default=1.0
         Ridge penalty, in squared signal units.
+    adapt : bool, default=False
+        Estimate the regressions on the observed samples of the windows being filled.
 
     Attributes
     ----------
@@ -255,6 +267,8 @@ class ChannelRegressionImputer(_BaseImputer):
         In-sample R² of each channel's regression on the fit data.
     mean_ : ndarray of shape (n_chans,)
         Mean of each channel in the fit data.
+    cov_ : ndarray of shape (n_chans, n_chans)
+        Covariance of the channels in the fit data (what ``adapt`` starts from).
     n_chans_in_ : int
         Number of channels seen during fit; transform needs the same channels.
 
@@ -274,11 +288,13 @@ class ChannelRegressionImputer(_BaseImputer):
     (True, [1.0, 1.0])
     """
 
-    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")]}
+    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")],
+                                    "adapt": ["boolean"]}
     _same_chans = True
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, *, adapt: bool = False) -> None:
         self.alpha = alpha
+        self.adapt = adapt
 
     def _fit(self, X: np.ndarray) -> dict:
         samples = X.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
@@ -295,16 +311,65 @@ class ChannelRegressionImputer(_BaseImputer):
             est = Ridge(alpha=self.alpha).fit(others, samples[:, c])
             estimators.append(est)
             r2[c] = est.score(others, samples[:, c])
-        return {"estimators_": estimators, "r2_": r2, "mean_": samples.mean(axis=0)}
+        return {"estimators_": estimators, "r2_": r2, "mean_": samples.mean(axis=0),
+                "cov_": np.cov(samples.T, bias=True)}
 
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
         base, empty = _interpolate(X, missing, "linear")
         base = np.where(empty[..., None], self.mean_[:, None], base)
         out = base.copy()
         flat = base.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
+        adapted = _observed_regressions(X, missing, self.cov_) if self.adapt else {}
         for c, est in enumerate(self.estimators_):
             rows = missing[:, c].any(axis=-1)
             if rows.any():
-                pred = est.predict(np.delete(flat, c, axis=1)).reshape(len(X), -1)
-                out[rows, c] = pred[rows]
+                if c in adapted:
+                    coef, mean = adapted[c]
+                    pred = mean[c] + np.delete(flat - mean, c, axis=1) @ coef
+                else:
+                    pred = est.predict(np.delete(flat, c, axis=1))
+                out[rows, c] = pred.reshape(len(X), -1)[rows]
+        return out.astype(X.dtype, copy=False)
+
+
+def _observed_regressions(X: np.ndarray, missing: np.ndarray, prior: np.ndarray,
+                          min_pairs: int = 1000, n_prior: int = 22500, load: float = 1e-3
+                          ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each channel with missing samples whose every pair with another channel is
+    observed together at ``min_pairs`` instants or more: the coefficients of its Gaussian
+    conditional mean on the other channels, and the channel means. The covariance is that
+    of the observed samples (pairwise complete), pooled with the fit data's ``prior``
+    counted as ``n_prior`` instants; ridge ``load`` times the mean variance."""
+    observed = np.where(missing, np.nan, X).transpose(0, 2, 1).reshape(-1, X.shape[1])
+    seen = np.isfinite(observed).astype(float)
+    pairs = seen.T @ seen
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a channel never observed
+        mean = np.nan_to_num(np.nanmean(observed, axis=0))
+    centred = np.nan_to_num(observed - mean)
+    cov = (centred.T @ centred + n_prior * prior) / (pairs + n_prior)
+    out = {}
+    for c in np.flatnonzero(missing.any(axis=(0, 2))):
+        if pairs[c].min() < min_pairs:
+            continue
+        others = np.delete(np.arange(X.shape[1]), c)
+        lhs = cov[np.ix_(others, others)]
+        lhs = lhs + load * np.trace(lhs) / len(others) * np.eye(len(others))
+        out[int(c)] = (np.linalg.solve(lhs, cov[others, c]), mean)
+    return out
+
+
+class _BlendImputer(_BaseImputer):
+    """A fixed linear blend of fitted imputers: ``sum_k weights[k] * fill_k`` (built by
+    :class:`BestBaselineImputer` with ``blend=True``, the weights fitted on held-back
+    hidden samples)."""
+
+    def __init__(self, parts: dict | None = None, weights: dict | None = None) -> None:
+        self.parts = parts
+        self.weights = weights
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        out = np.zeros(X.shape)
+        for name, weight in self.weights.items():
+            out += weight * self.parts[name].transform(X, mask=missing)
         return out.astype(X.dtype, copy=False)

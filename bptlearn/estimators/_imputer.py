@@ -16,6 +16,8 @@ from torch import nn
 from ..baselines import (
     PATTERNS,
     BestBaselineImputer,
+    ChannelRegressionImputer,
+    default_imputers,
     make_missing_mask,
     missing_pattern,
     shrinkage,
@@ -72,11 +74,13 @@ class BPTImputer(TransformerMixin, _BPTNet):
 
     Missing samples come in four patterns (:func:`~bptlearn.baselines.missing_pattern`):
     scattered samples, gaps of 0.2 s or more, a whole 6-s patch, a whole channel. For
-    each, ``fit`` chooses the best simple imputer (linear, cubic (PCHIP) or spline
-    interpolation, the channel mean, or the other channels by ridge regression) on
-    samples of held-back windows hidden on purpose
-    (:class:`~bptlearn.baselines.BestBaselineImputer`). The model sees that baseline's
-    fill and the mask, and learns a correction to it on the other windows, from samples
+    each, ``fit`` chooses the best simple imputer (linear, cubic (PCHIP), spline or
+    autoregressive interpolation, the channel mean, or the other channels by ridge
+    regression, fitted on the fit data or adapted to the windows filled), or their
+    least-squares blend, on samples of held-back windows hidden on purpose
+    (:class:`~bptlearn.baselines.BestBaselineImputer` with ``blend=True``). The model
+    sees that baseline's fill and the mask, and learns a correction to it on the other
+    windows, from samples
     hidden in all four patterns (scattered ones with probability ``mask_rate``, as in the
     paper): the paper's linear head on every token plus a small local filter across time
     and neighbouring channels (:class:`~bptlearn.nn.heads.ImputationHead`). The
@@ -103,9 +107,11 @@ scaling, callbacks, train_split, device, verbose, random_state, **kwargs
     Attributes
     ----------
     baseline_name_ : dict of str to str
-        For each pattern ('scattered', 'gaps', 'patch', 'channel'), the baseline chosen.
-        A whole missing channel is predicted from the other channels ('cross-channel
-        regression') when the fit data show that they carry information about it.
+        For each pattern ('scattered', 'gaps', 'patch', 'channel'), the baseline chosen
+        ('blend of baselines': a blend, whose weights are in
+        ``baselines_[pattern].best_estimator_.weights``). A whole missing channel is
+        predicted from the other channels (a 'cross-channel regression', alone or in the
+        blend) when the fit data show that they carry information about it.
     baselines_ : dict of str to BestBaselineImputer
         Those baselines, fitted on the scaled fit windows (their ``scores_`` compare
         every candidate).
@@ -147,7 +153,7 @@ scale_, device_
     >>> bool(np.isfinite(filled).all()), bool((filled[1:] == X[1:]).all())
     (True, True)
     >>> imp.baseline_name_["scattered"], bool(imp.residual_gain_["scattered"] <= 1.0)
-    ('linear', True)
+    ('AR interpolation', True)
     """
 
     _parameter_constraints: dict = {
@@ -224,8 +230,12 @@ scale_, device_
         flat = clean.reshape(n, C, L * P)
         rows, held = _held_back(n, _HELD_BACK)
         seed = draw_seed(self.random_state)
-        baselines = {pattern: BestBaselineImputer(pattern, patch_len=P, random_state=seed)
-                     .fit(flat) for pattern in PATTERNS}
+        candidates = default_imputers(C)
+        if C > 1:  # the other channels as they mix in the windows filled (new patients)
+            candidates["cross-channel regression, adapted"] = ChannelRegressionImputer(adapt=True)
+        baselines = {pattern: BestBaselineImputer(pattern, candidates=candidates, patch_len=P,
+                                                  random_state=seed, blend=True).fit(flat)
+                     for pattern in PATTERNS}
         hidden = self._masks(flat.shape, P, seed)
         best = {k: b.best_estimator_ for k, b in baselines.items()}
         fill, patterns = _baseline_fill(best, flat, hidden, P)
@@ -243,7 +253,9 @@ scale_, device_
         for i, pattern in enumerate(PATTERNS):  # shrink the correction on held-back windows
             val, mask = validation_masks(flat[held], pattern, patch_len=P, random_state=seed + i,
                                          rate=self.mask_rate if pattern == "scattered" else None)
-            fill, _ = _baseline_fill(best, val, mask, P)
+            h = len(held)  # one repeat of the held-back windows at a time (adaptive fills)
+            fill = np.concatenate([_baseline_fill(best, val[j:j + h], mask[j:j + h], P)[0]
+                                   for j in range(0, len(val), h)])
             out = self._map_array(_pack(fill, mask, (len(val), C, L, P)), module)
             correction = (out.reshape(fill.shape) - fill)[mask].astype(float)
             target = (val - fill)[mask].astype(float)
@@ -348,9 +360,10 @@ scale_, device_
         n_empty = int((patterns == "channel").sum())
         if not n_empty:
             return
-        if how == "cross-channel regression":
+        parts = getattr(self.baselines_["channel"].estimators_[how], "weights", None) or {how: 1}
+        if any(w > 0 and k.startswith("cross-channel") for k, w in parts.items()):
             logger.info("%d channel(s) had no observed sample in their window; filled from the "
-                        "other channels (cross-channel regression).", n_empty)
+                        "other channels (%s).", n_empty, how)
         else:
             warnings.warn(
                 f"{n_empty} channel(s) had no observed sample in their window and were filled "

@@ -1,3 +1,4 @@
+import copy
 import warnings
 
 import numpy as np
@@ -101,13 +102,17 @@ def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_fa
 def test_imputation_is_no_worse_than_the_best_baseline_on_held_back_windows(
         fitted_family, family, pattern):
     train, test = family
-    mask = make_missing_mask(test.shape, pattern, random_state=7)
-    gappy = np.where(mask, np.nan, test)
+    masks = [make_missing_mask(test.shape, pattern, random_state=7 + k) for k in range(4)]
+    truth = np.concatenate([test[mask] for mask in masks])  # 4 draws: 16 patches, not 4
+
+    def error(imputer):
+        return np.mean((np.concatenate([imputer.transform(np.where(mask, np.nan, test))[mask]
+                                        for mask in masks]) - truth) ** 2)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BPTWarning)
-        ours = np.mean((fitted_family.transform(gappy)[mask] - test[mask]) ** 2)
-        best = min(np.mean((b.fit(train).transform(gappy)[mask] - test[mask]) ** 2)
-                   for b in default_imputers(test.shape[1]).values())
+        ours = error(fitted_family)
+        best = min(error(b.fit(train)) for b in default_imputers(test.shape[1]).values())
     assert ours / best <= 1.0 + 0.02
 
 
@@ -122,6 +127,38 @@ def test_a_whole_missing_channel_is_filled_from_the_other_channels(fitted_family
     mean_fill = ChannelMeanImputer().fit(train).transform(gappy)
     err = np.mean((filled[:, 3] - test[:, 3]) ** 2)
     assert err < 0.95 * np.mean((mean_fill[:, 3] - test[:, 3]) ** 2)
+
+
+def _with_channel_blend(imputer, weights):
+    """A copy of ``imputer`` whose whole-channel baseline is a blend with ``weights``."""
+    from bptlearn.baselines._impute import _BlendImputer
+
+    est, select = copy.copy(imputer), copy.copy(imputer.baselines_["channel"])
+    blend = _BlendImputer({k: select.estimators_[k] for k in weights}, weights).fit(
+        np.zeros((1, imputer.n_chans_in_, 10)))
+    select.estimators_ = {**select.estimators_, "blend of baselines": blend}
+    select.best_name_, select.best_estimator_ = "blend of baselines", blend
+    est.baselines_ = {**imputer.baselines_, "channel": select}
+    return est
+
+
+@pytest.mark.parametrize(("weights", "warns"), [
+    ({"cross-channel regression": 0.8, "channel mean": 0.2}, False),
+    ({"cross-channel regression": 0.0, "channel mean": 1.0}, True)])
+def test_a_missing_channel_filled_by_a_blend_warns_unless_it_weighs_the_other_channels(
+        fitted_family, family, weights, warns):
+    train, test = family
+    est = _with_channel_blend(fitted_family, weights)
+    gappy = test.copy()
+    gappy[:, 3] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        filled = est.transform(gappy)
+    assert any(issubclass(w.category, BPTWarning) for w in caught) == warns
+    mean_fill = ChannelMeanImputer().fit(train).transform(gappy)
+    err = np.mean((filled[:, 3] - test[:, 3]) ** 2)
+    mean_err = np.mean((mean_fill[:, 3] - test[:, 3]) ** 2)
+    assert (err < 0.95 * mean_err) != warns  # the other channels help; the mean does not
 
 
 @pytest.mark.parametrize(("dtype", "out_dtype"), [(np.int16, np.float32),

@@ -315,7 +315,12 @@ class PretrainModule(nn.Module):
                 events: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
         # x: (B, C, L, P) scaled samples; mask: (B, C, L) True where hidden
         obj, model = self.objective, self.model
-        power = band_power(x, model.config.band_sfreq)  # once: embedding input and target
+        sfreq = model.config.band_sfreq
+        if self.token_aux is not None:  # one FFT for both logs: the true one, and Brant's
+            true_power = band_power(x, sfreq, offset=LOG_POWER_FLOOR)  # (B, C, L, 8)
+            power = torch.log10(torch.pow(10.0, true_power) + (1.0 - LOG_POWER_FLOOR))
+        else:
+            power = band_power(x, sfreq)  # once: embedding input and target
         h = model.encode(model.embed(x, mask, obj.mask_power, power=power))  # (B, C, L, d)
         h_hidden, x_hidden = h[mask], x[mask]  # (n_hidden, d), (n_hidden, P)
         if obj.loss_on == "masked":  # decode the hidden tokens only
@@ -325,12 +330,12 @@ class PretrainModule(nn.Module):
         parts = {"loss_rec": float(loss_rec.detach())}
         loss = loss_rec
         if self.aux is not None:
-            target = spectral_target(x_hidden, model.config.band_sfreq, power[mask])  # (n, 9)
+            target = spectral_target(x_hidden, sfreq, power[mask])  # (n, 9)
             loss_spec = (self.aux(h_hidden).float() - target).square().mean()
             parts["loss_spec"] = float(loss_spec.detach())
             loss = loss + obj.spectral_weight * loss_spec
         if self.token_aux is not None:  # every token reads out its own spectrum, linearly
-            target = spectral_target(x, model.config.band_sfreq, offset=LOG_POWER_FLOOR)
+            target = spectral_target(x, sfreq, true_power)  # (B, C, L, 9)
             loss_tok = (self.token_aux(h).float() - target).square().mean()
             parts["loss_tok"] = float(loss_tok.detach())
             loss = loss + obj.token_spectral_weight * loss_tok

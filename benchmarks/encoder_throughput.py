@@ -5,15 +5,19 @@ Prints tokens/s of ``BPTModel`` and of a plain reference built from stock
 FLOP/s over the measured dense matmul peak, the lower-precision options against the fp32
 reference with their cosine similarity (bf16 also against the measured bf16 matmul peak),
 ``BPTEncoder.transform`` end to end against the bare model forward on the same windows,
-and ``band_power`` against scipy per patch.
+and ``band_power`` against scipy per patch. When torchao is installed, its int8 dynamic
+quantisation is timed beside ``quantize_int8`` (``torch.ao``); ``--compile`` adds
+:func:`torch.compile` against eager for fp32, bf16 and torchao int8, with compile times.
 
     python benchmarks/encoder_throughput.py                  # CPU, tiny, 4 x 16 x 15 tokens
+    python benchmarks/encoder_throughput.py --compile        # + torch.compile (minutes)
     python benchmarks/encoder_throughput.py --device cuda --preset large --batch 32 --chans 64
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -24,7 +28,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time, interleaved, matmul_peak  # noqa: E402
+from _timing import best_time, interleaved, matmul_peak, sync  # noqa: E402
 
 from bptlearn.nn import BAND_EDGES, BPTModel, autocast, band_power, flops_per_token, quantize_int8
 
@@ -90,6 +94,61 @@ def end_to_end(preset: str, x: torch.Tensor, device: torch.device, repeats: int)
           f"transform at {t['forward'] / t['transform']:.2f}x the bare forward (aim >= 0.9x)")
 
 
+def _torchao_copy(model: nn.Module) -> nn.Module | None:
+    """A copy of ``model`` with torchao's int8 dynamic quantisation (None without torchao)."""
+    try:
+        from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
+    except ImportError:
+        return None
+    qmodel = copy.deepcopy(model).eval()
+    quantize_(qmodel, Int8DynamicActivationInt8WeightConfig())
+    return qmodel
+
+
+def torchao_int8(model: BPTModel, x: torch.Tensor, fp32_out: torch.Tensor, t_reference: float,
+                 device: torch.device, repeats: int) -> None:
+    """int8 through torchao (the successor of torch.ao) beside ``quantize_int8``."""
+    qmodel = _torchao_copy(model) if device.type == "cpu" else None
+    if qmodel is None:
+        print("  int8 (torchao): not measured (CPU only; pip install torchao)")
+        return
+    ours = quantize_int8(model)
+    with torch.inference_mode():
+        out = qmodel(x)
+        t = interleaved({"torch.ao": lambda: ours(x), "torchao": lambda: qmodel(x)}, device,
+                        repeats)
+    tokens = x.shape[0] * x.shape[1] * x.shape[2]
+    print(f"  int8 (torchao, eager): {tokens / t['torchao']:9.0f} tokens/s  "
+          f"{t_reference / t['torchao']:.2f}x reference  cosine {cosine(out, fp32_out):.5f}  "
+          f"= {t['torch.ao'] / t['torchao']:.2f}x quantize_int8 (torch.ao)")
+
+
+def compiled(model: BPTModel, x: torch.Tensor, device: torch.device, repeats: int) -> None:
+    """torch.compile against eager, side by side, for fp32, bf16 and torchao int8."""
+    print("\n[torch.compile] compiled vs eager, same inputs (first call compiles)")
+    runners = {"fp32": (model, "fp32")}
+    runners["bf16"] = (model, "bf16")
+    qmodel = _torchao_copy(model) if device.type == "cpu" else None
+    if qmodel is not None:
+        runners["int8 (torchao)"] = (qmodel, "fp32")
+    for name, (module, precision) in runners.items():
+        fast = torch.compile(module)
+
+        def run(m: nn.Module, p: str = precision) -> torch.Tensor:
+            with autocast(p, device):
+                return m(x)
+
+        with torch.inference_mode():
+            start = time.perf_counter()
+            run(fast)
+            sync(device)
+            compile_s = time.perf_counter() - start
+            t = interleaved({"eager": lambda m=module: run(m), "compiled": lambda m=fast: run(m)},
+                            device, repeats)
+        print(f"  {name:15s} compiled at {t['eager'] / t['compiled']:.2f}x eager "
+              f"(compile {compile_s:.0f} s, eager {t['eager'] * 1e3:.0f} ms per call)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="tiny")
@@ -98,6 +157,8 @@ def main() -> None:
     parser.add_argument("--patches", type=int, default=15)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--compile", action="store_true",
+                        help="also time torch.compile against eager (compiles take minutes)")
     args = parser.parse_args()
     device = torch.device(args.device)
     torch.manual_seed(0)
@@ -132,7 +193,7 @@ def main() -> None:
             seconds = best_time(lambda r=runner: r(x), device, args.repeats)
         print(f"  {precision}: {tokens / seconds:9.0f} tokens/s  {t['reference'] / seconds:.2f}x "
               f"reference  cosine {cosine(out, our_out):.5f}")
-    if device.type == "cpu":  # AMX: bf16 has its own, much higher, matmul peak
+    if device.type == "cpu":  # AVX-512 BF16 or AMX: bf16 has its own matmul peak
         bf16_peak = matmul_peak(device, torch.bfloat16, 4096)
         with torch.inference_mode(), autocast("bf16", device):
             seconds = best_time(lambda: model(x), device, args.repeats)
@@ -148,6 +209,9 @@ def main() -> None:
               f" of measured peak, {flops / seconds / 989e12:.1%} of the 989 TFLOP/s datasheet")
         print(f"  peak GPU memory: {torch.cuda.max_memory_allocated(device) / 2**30:.2f} GiB")
 
+    torchao_int8(model, x, our_out, t["reference"], device, args.repeats)
+    if args.compile:
+        compiled(model, x, device, args.repeats)
     end_to_end(args.preset, x, device, args.repeats)
 
     print(f"\n[band_power] {args.chans} channels x {args.patches} patches of 1500 samples")

@@ -47,7 +47,9 @@ def masked_loss(model: BPTModel, x: Tensor, mask: Tensor) -> Tensor:
     ...                  n_temporal_layers=1, n_spatial_layers=1).eval()
     >>> x = torch.randn(2, 3, 2, 1500)
     >>> mask = random_mask((2, 3, 2), 0.4, torch.Generator().manual_seed(0))
-    >>> float(masked_loss(model, x, mask)) > 0
-    True
+    >>> with torch.no_grad():
+    ...     loss = masked_loss(model, x, mask)
+    >>> loss.shape, float(loss) > 0
+    (torch.Size([]), True)
     """
     return (model.reconstruct(x, mask, mask_power=True)[mask] - x[mask]).square().mean()

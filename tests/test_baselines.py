@@ -249,6 +249,22 @@ def test_best_baseline_forecaster_picks_ar_on_an_ar_process_and_refits_it(rng):
                                   best.best_estimator_.predict(x[..., :280]))
 
 
+def test_best_baseline_forecaster_ranks_its_candidates_on_the_end_of_the_histories(rng):
+    x = lfilter([1.0], [1.0, -1.5, 0.7], rng.normal(size=(30, 2, 300)))
+    best = BestBaselineForecaster(horizon=1, patch_len=20).fit(x[..., :280], x[..., 280:])
+    assert set(best.estimators_) == set(best.scores_)
+    assert best.best_estimator_ is best.estimators_[best.best_name_]
+    scores = best.rank(x[..., :280])  # like the fit data: the AR is still best
+    mean = np.mean((x[:, :, :260].mean(-1, keepdims=True) - x[:, :, 260:280]) ** 2)
+    assert scores["history mean"] == pytest.approx(mean)  # the last patch from those before
+    assert min(scores, key=scores.get) == "AR (BIC order)"
+    noise = 5.0 + rng.normal(size=(30, 2, 280))  # white noise about an offset: the mean
+    noisy = best.rank(noise)
+    assert noisy["history mean"] < 0.97 * noisy["AR (BIC order)"]
+    assert best.rank(noise[..., :20]) == {}  # not longer than the horizon: nothing scored
+    assert set(best.rank(noise[..., :40])) == {"history mean", "repeat last patch"}  # AR: 21
+
+
 def test_best_baseline_forecaster_needs_the_futures(rng):
     with pytest.raises(ValueError, match="pass y, the samples that follow each window"):
         BestBaselineForecaster(horizon=1, patch_len=10).fit(rng.normal(size=(4, 1, 40)))

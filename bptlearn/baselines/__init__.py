@@ -16,13 +16,8 @@ from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster
 from ._impute import ChannelMeanImputer, ChannelRegressionImputer, InterpolationImputer
 from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
 from ._seizure import BandPowerSeizureDetector
-from ._select import (
-    BestBaselineForecaster,
-    BestBaselineImputer,
-    default_forecasters,
-    default_imputers,
-    shrinkage,
-)
+from ._select import BestBaselineForecaster, default_forecasters, shrinkage
+from ._select_impute import BestBaselineImputer, default_imputers
 from ._sinusoid import SinusoidForecaster
 
 __all__ = [

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.linear_model import LinearRegression
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
-from ._ar_impute import ARImputer
+from ._backtest import backtest
 from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster, _BaseForecaster
-from ._impute import (
-    ChannelMeanImputer,
-    ChannelRegressionImputer,
-    InterpolationImputer,
-    _BaseImputer,
-    _BlendImputer,
-)
-from ._masks import PATTERNS, make_missing_mask, validation_masks
 
 
 def shrinkage(target: np.ndarray, correction: np.ndarray) -> float:
@@ -55,15 +45,6 @@ def shrinkage(target: np.ndarray, correction: np.ndarray) -> float:
     s = float(np.clip((target @ correction) / denom, 0.0, 1.0))
     gain = np.sum(target ** 2) - np.sum((target - s * correction) ** 2)
     return s if gain > 0 else 0.0
-
-
-def _fill_blocks(imputer: Any, X_val: np.ndarray, hidden: np.ndarray, block: int
-                ) -> np.ndarray:
-    """``imputer.transform(X_val, mask=hidden)`` one block of ``block`` windows at a time:
-    :func:`validation_masks` repeats the windows, and an imputer that adapts to the
-    windows it fills must not see, in one repeat, the samples hidden in another."""
-    return np.concatenate([imputer.transform(X_val[i:i + block], mask=hidden[i:i + block])
-                           for i in range(0, len(X_val), block)])
 
 
 def _held_back(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -103,34 +84,6 @@ def default_forecasters(horizon: int = 2, patch_len: int = 1500) -> dict[str, An
             "AR (BIC order)": ARForecaster(order="auto", max_order=20, **kw)}
 
 
-def default_imputers(n_chans: int = 2) -> dict[str, Any]:
-    """The imputation baselines a Brant imputation must beat, by name.
-
-    Parameters
-    ----------
-    n_chans : int, default=2
-        Channels of the data; the cross-channel regression needs at least 2.
-
-    Returns
-    -------
-    candidates : dict of str to estimator
-        Linear, cubic (PCHIP) and spline interpolation, autoregressive interpolation, the
-        channel mean, and (with 2 channels or more) the cross-channel regression.
-
-    Examples
-    --------
-    >>> from bptlearn.baselines import default_imputers
-    >>> list(default_imputers(n_chans=1))
-    ['linear', 'cubic (PCHIP)', 'spline', 'AR interpolation', 'channel mean']
-    """
-    out = {"linear": InterpolationImputer("linear"), "cubic (PCHIP)": InterpolationImputer("cubic"),
-           "spline": InterpolationImputer("spline"), "AR interpolation": ARImputer(),
-           "channel mean": ChannelMeanImputer()}
-    if n_chans >= 2:
-        out["cross-channel regression"] = ChannelRegressionImputer()
-    return out
-
-
 _SELECT_PARAMS: dict = {"candidates": [dict, None],
                         "validation_fraction": [Interval(Real, 0, 1, closed="neither")]}
 
@@ -159,6 +112,8 @@ class BestBaselineForecaster(_BaseForecaster):
         Name of the chosen candidate.
     best_estimator_ : estimator
         The chosen candidate, refitted on every window.
+    estimators_ : dict of str to estimator
+        Every candidate, refitted on every window (for :meth:`rank`).
     scores_ : dict of str to float
         Held-back MSE of each candidate.
     n_chans_in_ : int
@@ -199,187 +154,39 @@ class BestBaselineForecaster(_BaseForecaster):
             scores[name] = float(np.mean((pred - y[val]) ** 2))
         self.best_name_ = min(scores, key=scores.get)
         self.scores_ = scores
-        self.best_estimator_ = clone(candidates[self.best_name_]).fit(X, y)
+        self.estimators_ = {name: clone(est).fit(X, y) for name, est in candidates.items()}
+        self.best_estimator_ = self.estimators_[self.best_name_]
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.best_estimator_.predict(X)
 
-
-class BestBaselineImputer(_BaseImputer):
-    """The imputation baseline with the lowest MSE on samples hidden on purpose.
-
-    ``fit`` hides samples of the last ``validation_fraction`` of the windows in the
-    given ``pattern`` (:func:`make_missing_mask`), fills them with each candidate
-    fitted on the other windows, and keeps the best, refitted on every window.
-
-    Parameters
-    ----------
-    pattern : {'scattered', 'gaps', 'patch', 'channel'}, default='scattered'
-        How samples go missing; see :func:`make_missing_mask`.
-    candidates : dict of str to estimator or None, default=None
-        Imputers by name; ``None``: :func:`default_imputers`.
-    validation_fraction : float, default=0.2
-        Fraction of the windows used to score the candidates.
-    patch_len : int, default=1500
-        Samples per patch, for ``pattern='patch'``.
-    random_state : int or None, default=None
-        Seed of the hidden samples.
-    blend : bool, default=False
-        Also try the blend of the candidates' fills with non-negative least-squares
-        weights on the hidden samples (stacking, Breiman 1996; named 'blend of
-        baselines'; candidates 10 times worse than the best are left out; needs 4
-        held-back windows or more). Its score is out of fold (weights fitted on half of
-        the held-back windows, scored on the other half, and the other way round); it
-        is chosen, like any candidate, only if that score is the lowest: for
-        instance where one candidate follows the channel's own rhythm (AR) and another
-        the other channels.
-
-    Attributes
-    ----------
-    best_name_ : str
-        Name of the chosen candidate.
-    best_estimator_ : estimator
-        The chosen candidate, refitted on every window.
-    estimators_ : dict of str to estimator
-        Every candidate, refitted on every window (for :meth:`rank`), and the blend
-        (weights in its ``weights`` parameter) when ``blend``.
-    scores_ : dict of str to float
-        Held-back MSE of each candidate on the hidden samples.
-    n_chans_in_ : int
-        Number of channels seen during fit.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from bptlearn.baselines import BestBaselineImputer
-    >>> t = np.arange(300) / 250.0
-    >>> X = np.sin(2 * np.pi * np.array([3.0, 5.0])[:, None] * t)[None].repeat(10, axis=0)
-    >>> BestBaselineImputer(random_state=0).fit(X).best_name_  # sinusoids are AR processes
-    'AR interpolation'
-    """
-
-    _parameter_constraints: dict = {**_SELECT_PARAMS, "pattern": [StrOptions(set(PATTERNS))],
-                                    "patch_len": [Interval(Integral, 1, None, closed="left")],
-                                    "random_state": ["random_state"], "blend": ["boolean"]}
-
-    def __init__(self, pattern: str = "scattered", *, candidates: dict | None = None,
-                 validation_fraction: float = 0.2, patch_len: int = 1500,
-                 random_state: Any = None, blend: bool = False) -> None:
-        self.pattern = pattern
-        self.candidates = candidates
-        self.validation_fraction = validation_fraction
-        self.patch_len = patch_len
-        self.random_state = random_state
-        self.blend = blend
-
-    def _fit(self, X: np.ndarray) -> dict:
-        candidates = self.candidates or default_imputers(X.shape[1])
-        train, val = _held_back(len(X), self.validation_fraction)
-        X_val, hidden = validation_masks(X[val], self.pattern, patch_len=self.patch_len,
-                                         random_state=self.random_state)
-        scores, fills = {}, {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # zero-filled channels are what we measure
-            for name, est in candidates.items():
-                fills[name] = _fill_blocks(clone(est).fit(X[train]), X_val, hidden,
-                                          len(val))[hidden]
-                scores[name] = float(np.mean((fills[name] - X_val[hidden]) ** 2))
-        fitted = {name: clone(est).fit(X) for name, est in candidates.items()}
-        # the blend is scored out of fold: weights fitted on half of the held-back windows
-        fold = np.nonzero(hidden)[0] % len(val) % 2  # windows repeated in X_val share a fold
-        if self.blend and len(val) >= 4:  # two windows or more per fold
-            parts = [k for k, v in scores.items() if v <= 10 * min(scores.values())]
-            F, target = np.stack([fills[k] for k in parts], axis=1), X_val[hidden]
-            lsq = LinearRegression(fit_intercept=False, positive=True)  # Breiman (1996)
-            out_of_fold = np.empty_like(target)
-            for f in (0, 1):
-                out_of_fold[fold == f] = lsq.fit(F[fold != f], target[fold != f]).predict(
-                    F[fold == f])
-            scores["blend of baselines"] = float(np.mean((out_of_fold - target) ** 2))
-            weights = dict(zip(parts, lsq.fit(F, target).coef_.tolist(), strict=True))
-            fitted["blend of baselines"] = _BlendImputer({k: fitted[k] for k in parts},
-                                                         weights).fit(X[:1])
-        best = min(scores, key=scores.get)
-        return {"best_name_": best, "scores_": scores, "estimators_": fitted,
-                "best_estimator_": fitted[best]}
-
-    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        return self.best_estimator_.transform(X, mask=missing)
-
-    def rank(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
-             rate: float = 0.1, random_state: Any = None) -> dict[str, float]:
-        """MSE of every fitted candidate on observed samples of ``X`` hidden in this pattern.
-
-        Chooses the baseline on the data being filled rather than on the fit data: some
-        still-observed samples of up to ``max_windows`` windows are hidden as
-        :func:`make_missing_mask` draws them, and every candidate fills them.
+    def rank(self, X: np.ndarray, *, max_windows: int = 32) -> dict[str, float]:
+        """MSE of every fitted candidate forecasting the last ``horizon`` patches of ``X``
+        from the samples before them (a backtest on the histories to be extended).
 
         Parameters
         ----------
         X : ndarray of shape (n_windows, n_chans, n_times)
-            Windows to fill.
-        missing : ndarray of bool of X's shape
-            Samples already missing (never scored).
+            History windows.
         max_windows : int, default=32
             Windows used, evenly spaced.
-        rate : float, default=0.1
-            Fraction of the samples hidden in 'scattered' and 'gaps' patterns: small, so
-            that the density of missing samples, which decides between interpolators,
-            stays close to that of ``X``.
-        random_state : int or None, default=None
-            Seed of the hidden samples.
 
         Returns
         -------
         scores : dict of str to float
-            MSE per candidate name; empty when nothing observed is left to hide.
+            MSE per candidate name; empty when the histories are not longer than the
+            horizon; a candidate that needs more past samples than are left is absent.
 
         Examples
         --------
         >>> import numpy as np
-        >>> from bptlearn.baselines import BestBaselineImputer
-        >>> t = np.arange(300) / 250.0
-        >>> X = np.sin(2 * np.pi * 5.0 * t)[None, None].repeat(10, axis=0)
-        >>> best = BestBaselineImputer(random_state=0).fit(X + np.random.default_rng(0).normal(
-        ...     scale=0.5, size=X.shape))  # noisy fit data: the AR model is best
-        >>> scores = best.rank(X, np.zeros(X.shape, dtype=bool), random_state=0)
-        >>> best.best_name_, min(scores, key=scores.get)  # smooth data: the spline is best
-        ('AR interpolation', 'spline')
+        >>> from bptlearn.baselines import BestBaselineForecaster
+        >>> x = np.sin(np.arange(100) * 0.3 + np.arange(20)[:, None])[:, None]  # sinusoids
+        >>> best = BestBaselineForecaster(horizon=1, patch_len=20).fit(x[..., :80], x[..., 80:])
+        >>> scores = best.rank(5 + np.random.default_rng(0).normal(size=(20, 1, 80)))  # noise
+        >>> best.best_name_, min(scores, key=scores.get)  # on white noise the mean is best
+        ('AR (BIC order)', 'history mean')
         """
         check_is_fitted(self)
-        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_windows)).astype(int))
-        X, missing = X[rows], missing[rows]
-        if self.pattern in ("patch", "channel"):
-            probe = self._probe_rows(missing, random_state)
-        else:
-            probe = make_missing_mask(X.shape, self.pattern, patch_len=self.patch_len,
-                                      rate=rate, random_state=random_state) & ~missing
-        if not probe.any():
-            return {}
-        X_obs = np.where(missing, np.nan, X)
-        scores = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for name, est in self.estimators_.items():
-                out = est.transform(X_obs, mask=probe)
-                scores[name] = float(np.mean((out[probe] - X[probe]) ** 2))
-        return scores
-
-    def _probe_rows(self, missing: np.ndarray, random_state: Any) -> np.ndarray:
-        """Hide one complete channel (or one patch of it) per window, away from the rows
-        already missing, so that a regression on the other channels keeps its nearest
-        neighbours (SEEG contacts are listed along their shafts)."""
-        rng = check_random_state(random_state)
-        probe = np.zeros(missing.shape, dtype=bool)
-        taken = missing.any(axis=-1)
-        n_patches = max(1, missing.shape[-1] // self.patch_len)
-        for w in range(len(missing)):
-            bad = np.flatnonzero(taken[w])
-            free = [c for c in np.flatnonzero(~taken[w]) if np.all(np.abs(bad - c) > 1)]
-            if free:
-                c = free[rng.randint(len(free))]
-                start = 0 if self.pattern == "channel" else rng.randint(n_patches) * self.patch_len
-                stop = missing.shape[-1] if self.pattern == "channel" else start + self.patch_len
-                probe[w, c, start:stop] = True
-        return probe
-
+        return backtest(self.estimators_, np.asarray(X, dtype=float),
+                        self.horizon * self.patch_len, max_windows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
@@ -20,6 +21,7 @@ from ..baselines import (
     SinusoidForecaster,
     shrinkage,
 )
+from ..baselines._backtest import clearly_best
 from ..baselines._select import _held_back
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
@@ -34,6 +36,7 @@ from ..weights import DEFAULT_WEIGHTS
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
 
+logger = logging.getLogger(__name__)
 _FREQ_SCALE = 10.0  # the head predicts frequencies in units of 10 Hz
 _HELD_BACK = 0.2  # fraction of the fit windows that choose the baseline's shrinkage
 
@@ -72,7 +75,9 @@ class BPTForecaster(RegressorMixin, _BPTNet):
     the other windows; then the correction of each future patch is shrunk by a weight in
     [0, 1] fitted on the held-back windows, exactly 0 where it does not lower their error
     (:func:`~bptlearn.baselines.shrinkage`). Far ahead, where nothing is predictable, the
-    forecast is the baseline's, which decays to the mean.
+    forecast is the baseline's, which decays to the mean. ``predict`` re-checks the
+    baseline on the histories it extends and, where another is clearly better there
+    (data unlike the fit data), forecasts with that one alone.
 
     With ``target='freq_phase'`` it predicts instead the dominant frequency of each
     channel's future segment and its instantaneous (Hilbert) phase at every future
@@ -102,6 +107,9 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
         'AR (BIC order)'; 'sinusoid continued' for ``'freq_phase'``).
     baseline_ : estimator
         That baseline, fitted on the scaled fit windows at 250 Hz.
+    baselines_ : BestBaselineForecaster
+        The selector, with every candidate refitted (``'signal'`` only), which
+        :meth:`predict` re-scores on the histories it extends.
     baseline_scores_ : dict of str to float
         Held-back MSE (scaled units) of every candidate baseline.
     shrinkage_ : ndarray of shape (horizon,)
@@ -249,7 +257,7 @@ scale_, device_
         error = np.mean((target - np.repeat(weights, P) * correction) ** 2)
         vars(self).update(
             baseline_=select.best_estimator_, baseline_name_=select.best_name_,
-            baseline_scores_=select.scores_, shrinkage_=weights,
+            baselines_=select, baseline_scores_=select.scores_, shrinkage_=weights,
             residual_gain_=float(error / max(np.mean(target ** 2), 1e-30)))
         return net
 
@@ -304,12 +312,38 @@ scale_, device_
     def predict(self, X: Any) -> np.ndarray:
         """Forecast samples at 250 Hz, or the future phase (radians) for ``'freq_phase'``.
 
+        A backtest first checks the baseline on the histories themselves: every
+        candidate of ``baselines_`` forecasts their last ``horizon`` patches from the
+        patches before them (:meth:`~bptlearn.baselines.BestBaselineForecaster.rank`).
+        Where one is more than 3 % better than ``baseline_name_``, its forecast is
+        returned without the learned correction (learned over the other baseline), and
+        the switch is logged at INFO. Histories not longer than ``horizon`` patches keep
+        the fitted choice.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times) or mne.Epochs
+            History windows, of the shape seen in fit.
+
         Returns
         -------
         y_pred : ndarray of shape (n_windows, n_chans, horizon * 1500)
         """
-        out = self._outputs(X)
-        return out[..., 1:] if self.target == "freq_phase" else out
+        if self.target == "freq_phase":
+            return self._outputs(X)[..., 1:]
+        check_is_fitted(self)
+        signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
+                                           why="The baseline is fitted per channel.")
+        history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
+        name = clearly_best(self.baselines_.rank(history), self.baseline_name_)
+        if name == self.baseline_name_:
+            return self._outputs(X)
+        logger.info("A backtest on the histories forecasts their last %d patch(es) best with "
+                    "%r, not %r as in fit; its forecast is used without correction.",
+                    self.horizon, name, self.baseline_name_)
+        center, scale = self._window_stats(signals)
+        out = self.baselines_.estimators_[name].predict(history)
+        return (out * scale[..., 0] + center[..., 0]).astype(np.float32)
 
     def predict_baseline(self, X: Any) -> np.ndarray:
         """What the baseline alone forecasts (``baseline_name_``), like :meth:`predict`.

@@ -23,6 +23,7 @@ from ..baselines import (
     shrinkage,
     validation_masks,
 )
+from ..baselines._backtest import clearly_best
 from ..baselines._select import _held_back
 from ..exceptions import BPTWarning
 from ..nn.heads import ImputationHead, ImputationModel
@@ -37,7 +38,6 @@ from ._net import _BPTNet
 logger = logging.getLogger(__name__)
 _HELD_BACK = 0.2  # fraction of the fit windows that measure the baselines and the shrinkage
 _TRAIN_MIX = (0.5, 0.2, 0.15, 0.15)  # share of training windows per pattern (PATTERNS order)
-_SWITCH = 0.97  # transform drops the fitted baseline for one >3 % better on the data itself
 # patterns whose baseline transform re-checks on the data: many hidden samples per window
 # (one whole channel per window is too few to overrule the fit data)
 _ADAPTED = ("scattered", "gaps")
@@ -344,9 +344,7 @@ scale_, device_
             name = select.best_name_
             if pattern in _ADAPTED and (patterns == pattern).any():
                 scores = select.rank(scaled, hidden, random_state=draw_seed(self.random_state) + i)
-                best = min(scores, key=scores.get) if scores else name
-                if scores and scores[best] < _SWITCH * scores[name]:  # clearly better only
-                    name = best
+                name = clearly_best(scores, name)  # >3 % better on the data itself
             if name != select.best_name_:
                 logger.info("Missing samples in pattern %r: %r fills this data best, not %r as "
                             "in fit; its fill is used without correction.", pattern, name,

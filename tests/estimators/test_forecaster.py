@@ -10,7 +10,7 @@ import torch  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 
 from bptlearn import BPTForecaster  # noqa: E402
-from bptlearn.baselines import ARForecaster, default_forecasters  # noqa: E402
+from bptlearn.baselines import ARForecaster, MeanForecaster, default_forecasters  # noqa: E402
 from bptlearn.data import make_seeg_windows  # noqa: E402
 from bptlearn.estimators._forecaster import _baseline_module  # noqa: E402
 from bptlearn.metrics import instantaneous_phase, phase_locking_value  # noqa: E402
@@ -168,3 +168,54 @@ def test_plot_forecast_draws_the_baseline_beside_the_forecast(fitted_signal, hel
         "history", "true", "forecast", fitted_signal.baseline_name_]
     assert ax.get_ylabel() == "Amplitude (µV)" and ax.get_title() == "A0"
     plt.close("all")
+
+
+# --- predict re-checks the baseline on the histories it extends -----------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted_on_sinusoids():
+    """Fitted where the AR baseline wins by far: 2-patch histories of noisy sinusoids."""
+    rng = np.random.default_rng(0)
+    t = np.arange(4500) / 250.0
+    X = 20 * np.sin(2 * np.pi * np.array([5.3, 7.1])[:, None] * t
+                    + rng.uniform(0, 2 * np.pi, (10, 2, 1))) + rng.normal(size=(10, 2, 4500))
+    return X, BPTForecaster(horizon=1, **FAST_NET).fit(X[..., :3000], X[..., 3000:])
+
+
+def test_predict_switches_to_a_baseline_clearly_better_on_the_histories(fitted_on_sinusoids,
+                                                                         caplog):
+    _, fc = fitted_on_sinusoids
+    assert fc.baseline_name_ == "AR (BIC order)"
+    noise = 50 + 20 * np.random.default_rng(1).normal(size=(6, 2, 4500))  # the mean wins
+    h, f = noise[..., :3000], noise[..., 3000:]
+    fitted_state = set(vars(fc))
+    with caplog.at_level("INFO", logger="bptlearn.estimators._forecaster"):
+        pred = fc.predict(h)
+    assert set(vars(fc)) == fitted_state  # predict records nothing
+    assert "best with 'history mean', not 'AR (BIC order)'" in caplog.text
+    mean = MeanForecaster(horizon=1).fit(h).predict(h)
+    np.testing.assert_allclose(pred, mean, rtol=1e-5, atol=1e-3)  # in µV, no correction
+    ours, fitted = np.mean((pred - f) ** 2), np.mean((fc._outputs(h) - f) ** 2)
+    assert ours <= np.mean((mean - f) ** 2) * (1 + 1e-5) and ours < 0.2 * fitted
+    assert fc.baseline_name_ == "AR (BIC order)"
+
+
+def test_predict_keeps_the_fitted_forecast_on_data_like_the_fit_data(fitted_on_sinusoids,
+                                                                     caplog):
+    X, fc = fitted_on_sinusoids
+    with caplog.at_level("INFO", logger="bptlearn.estimators._forecaster"):
+        pred = fc.predict(X[..., :3000])
+    scores = fc.baselines_.rank(fc._run(fc._signals(X[..., :3000]), lambda x: x.flatten(2)))
+    assert min(scores, key=scores.get) == "AR (BIC order)"
+    np.testing.assert_array_equal(pred, fc._outputs(X[..., :3000]))  # the forecast of before
+    assert "backtest" not in caplog.text
+
+
+def test_histories_not_longer_than_the_horizon_keep_the_fitted_baseline(fitted_signal, caplog):
+    noise = 50 + 20 * np.random.default_rng(1).normal(size=(6, 8, 1500))  # 1 patch, horizon 1
+    assert fitted_signal.baselines_.rank(noise) == {}
+    with caplog.at_level("INFO", logger="bptlearn.estimators._forecaster"):
+        pred = fitted_signal.predict(noise)
+    np.testing.assert_array_equal(pred, fitted_signal._outputs(noise))
+    assert "backtest" not in caplog.text

@@ -528,3 +528,18 @@ def test_baseline_survives_pickling_with_identical_outputs(est, needs_y, seeg):
 def test_baseline_declares_three_dimensional_input(est, needs_y):
     tags = est.__sklearn_tags__()
     assert tags.input_tags.three_d_array and not tags.input_tags.two_d_array
+
+
+def test_ar_forecaster_keeps_its_recursion_stable_on_growing_data():
+    """Least squares on a growing series gives a root outside the unit circle (the AR(1)
+    fit of exp(0.01 t) is 1.01); the fitted lags pull it onto the circle, so a long forecast
+    stays bounded instead of growing as 1.01**2000 (~4e8 times)."""
+    X = np.exp(0.01 * np.arange(400))[None, None] * np.ones((3, 1, 1))
+    ar = ARForecaster(order=2, horizon=1, patch_len=2000, alpha=0.0).fit(X)
+    radius = np.abs(np.roots(np.r_[1.0, -ar.coef_[0]])).max()
+    assert radius == pytest.approx(1.0, abs=1e-9)
+    forecast = ar.predict(X)
+    assert np.isfinite(forecast).all() and np.abs(forecast).max() < 10 * np.abs(X).max()
+    stable = ARForecaster(order=2, horizon=1, patch_len=50, alpha=1.0).fit(
+        np.random.default_rng(0).standard_normal((4, 1, 500)))
+    assert np.abs(np.roots(np.r_[1.0, -stable.coef_[0]])).max() < 1.0  # left as fitted

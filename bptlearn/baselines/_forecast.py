@@ -297,7 +297,7 @@ class ARForecaster(_BaseForecaster):
         self.order_ = p if self.order != "auto" else min(
             range(1, p + 1), key=lambda q: _bic(cov, q, self.alpha, n))
         q = self.order_
-        self.coef_ = _solve(cov, q, self.alpha)
+        self.coef_ = _stable(_solve(cov, q, self.alpha))
         intercept = means[:, 0] - (self.coef_ * means[:, 1:q + 1]).sum(axis=-1)
         self.intercept_ = intercept + offset.reshape(n_models) * (1.0 - self.coef_.sum(axis=-1))
 
@@ -316,6 +316,20 @@ def _solve(cov: np.ndarray, q: int, alpha: float) -> np.ndarray:
     centred sums of products ``cov`` (n_models, p + 1, p + 1) (index 0: the target)."""
     lhs = cov[:, 1:q + 1, 1:q + 1] + alpha * np.eye(q)
     return np.linalg.solve(lhs, cov[:, 1:q + 1, :1])[..., 0]
+
+
+def _stable(coef: np.ndarray) -> np.ndarray:
+    """Lag coefficients (n_models, q) whose recursion cannot grow: where a least-squares
+    fit has a characteristic root outside the unit circle (it can on band-limited or
+    trending data), ``b_k`` becomes ``b_k * r**k``, which scales every root by ``r``, so
+    that the largest lies on the circle (bandwidth expansion, as in speech coding). A
+    sinusoid's roots, on the circle, are kept: its forecast continues it."""
+    out = coef.copy()
+    for row in out:
+        radius = float(np.abs(np.roots(np.r_[1.0, -row])).max()) if row.any() else 0.0
+        if radius > 1.0 + 1e-9:
+            row *= radius ** -np.arange(1.0, row.size + 1)
+    return out
 
 
 def _bic(cov: np.ndarray, q: int, alpha: float, n: float) -> float:

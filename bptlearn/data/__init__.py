@@ -8,6 +8,7 @@ from ._neural_mass import make_neural_mass
 from ._preprocess import VOLTAGE_TYPES
 from ._randomize import NATIVE_RATES, randomize_recording
 from ._readers import RECORDING_EXTENSIONS, read_bids, read_manifest, read_recording
+from ._recording import SEEGRecording
 from ._reference import (
     REFERENCE_METHODS,
     parse_contact,
@@ -18,7 +19,7 @@ from ._reference import (
 from ._resample import resample, resample_ratio
 from ._scaling import FLAT_SCALE, robust_channel_stats
 from ._stream import iter_windows
-from ._synthetic import SEEGRecording, make_seeg
+from ._synthetic import make_seeg
 from ._synthetic_windows import make_neural_mass_windows, make_seeg_windows
 from ._walk import RecordingSource, list_recordings
 from ._windows import Windows, to_windows

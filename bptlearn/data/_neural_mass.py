@@ -30,8 +30,9 @@ from scipy.signal import butter, sosfiltfilt
 
 from ..utils._check import _check_option, _validate_type
 from ._randomize import _add_artefacts, _add_hfos, _aperiodic, randomize_recording
+from ._recording import SEEGRecording
 from ._resample import resample
-from ._synthetic import SEEGRecording, _check_cohort, _distance, _shaft_names
+from ._synthetic import _check_cohort, _distance, _shaft_names
 
 MODELS = ("wendling", "jansen_rit", "mixed")
 _E0, _V0, _R = 2.5, 6.0, 0.56  # sigmoid: half max rate (1/s), threshold (mV), slope (1/mV)

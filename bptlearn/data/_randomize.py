@@ -15,8 +15,8 @@ import dataclasses
 import numpy as np
 
 from ..utils._check import _check_option, _check_sfreq, _validate_type
+from ._recording import SEEGRecording
 from ._reference import parse_contact, rereference
-from ._synthetic import SEEGRecording
 
 #: Sampling rates (Hz) drawn by ``randomize_recording(sfreq='random')``.
 NATIVE_RATES = (100.0, 128.0, 200.0, 250.0, 256.0, 500.0, 512.0, 1000.0, 1024.0, 2000.0)

@@ -98,10 +98,11 @@ def test_ar_forecaster_recovers_the_coefficients_of_an_ar2_process(rng):
 
 
 def test_ar_forecaster_equals_ridge_on_the_lag_matrix(rng):
-    X = rng.normal(size=(3, 2, 50)) + 5.0
+    X = rng.normal(size=(3, 2, 50)) + rng.normal(5.0, 3.0, size=(3, 2, 1))  # levels differ
     est = ARForecaster(order=3, alpha=7.0, patch_len=5).fit(X)
+    centred = X - X.mean(axis=-1, keepdims=True)  # each window on its own mean
     for c in range(2):
-        lags = np.lib.stride_tricks.sliding_window_view(X[:, c], 4, axis=-1).reshape(-1, 4)
+        lags = np.lib.stride_tricks.sliding_window_view(centred[:, c], 4, axis=-1).reshape(-1, 4)
         ridge = Ridge(alpha=7.0).fit(lags[:, 2::-1], lags[:, 3])  # columns: lag 1, 2, 3
         np.testing.assert_allclose(est.coef_[c], ridge.coef_, rtol=1e-8, atol=1e-10)
         assert est.intercept_[c] == pytest.approx(ridge.intercept_)
@@ -117,9 +118,25 @@ def test_ar_forecaster_continues_a_sine_exactly():
 def test_ar_forecaster_learns_from_the_futures_when_given(rng):
     X = rng.normal(size=(2, 2, 30))
     y = rng.normal(size=(2, 2, 10))
+    y = y - y.mean(axis=-1, keepdims=True) + X.mean(axis=-1, keepdims=True)  # one mean each
     with_y = ARForecaster(order=2, horizon=1, patch_len=10).fit(X, y)
     joined = ARForecaster(order=2, horizon=1, patch_len=10).fit(np.concatenate([X, y], -1))
     np.testing.assert_allclose(with_y.coef_, joined.coef_)
+    alone = ARForecaster(order=2, horizon=1, patch_len=10).fit(X)
+    assert not np.allclose(with_y.coef_, alone.coef_)
+
+
+def test_ar_forecaster_decays_to_each_window_history_mean(rng):
+    """Fitted on windows around 0, a window around 100 is forecast around 100: far ahead
+    the forecast is that window's own history mean, not the fit data's level."""
+    from scipy.signal import lfilter
+
+    X = lfilter([1.0], [1.0, -0.9], rng.normal(size=(4, 1, 2000)))
+    est = ARForecaster(order="auto", horizon=1, patch_len=1000).fit(X)
+    shifted = X[:1] + 100.0
+    forecast = est.predict(shifted)
+    assert forecast[..., -1] == pytest.approx(shifted.mean(), abs=1e-3)
+    np.testing.assert_allclose(forecast - 100.0, est.predict(X[:1]), atol=1e-9)
 
 
 def test_ar_forecaster_per_channel_refuses_another_channel_count(rng):

@@ -196,11 +196,15 @@ class RepeatLastForecaster(_BaseForecaster):
 class ARForecaster(_BaseForecaster):
     """Autoregressive forecast: ridge regression of each sample on its ``order`` lags.
 
-    The coefficients minimise ``sum (x_t - b0 - sum_k b_k x_{t-k})^2 + alpha * |b|^2``
-    over every sample of every training window (and of ``y``, appended to its
-    window, when given): the solution of :class:`sklearn.linear_model.Ridge` on
-    the lag matrix, computed from its Gram matrix so the lag matrix is never built.
-    The forecast runs the recursion ``horizon * patch_len`` steps ahead.
+    Each window is centred on the mean of its history (``y``, appended to its window
+    when given, by the same mean). The coefficients minimise
+    ``sum (x_t - b0 - sum_k b_k x_{t-k})^2 + alpha * |b|^2`` over every sample of every
+    centred training window: the solution of :class:`sklearn.linear_model.Ridge` on the
+    lag matrix, computed from its Gram matrix so the lag matrix is never built. The
+    forecast runs the recursion ``horizon * patch_len`` steps ahead on the centred
+    history and adds its mean back: far ahead it decays to the history mean, the best
+    constant forecast, whatever the level of the fit data. A least-squares root outside
+    the unit circle is pulled onto it, so the recursion cannot grow.
 
     Parameters
     ----------
@@ -278,6 +282,7 @@ class ARForecaster(_BaseForecaster):
 
     def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
         series = X if y is None else np.concatenate([X, y], axis=-1)
+        series = series - X.mean(axis=-1, keepdims=True)  # each window on its history mean
         axes = (0, 2) if self.per_channel else (0, 1, 2)
         offset = series.mean(axis=axes, keepdims=True)  # centre first, for a well-conditioned Gram
         series = series - offset
@@ -302,6 +307,11 @@ class ARForecaster(_BaseForecaster):
         self.intercept_ = intercept + offset.reshape(n_models) * (1.0 - self.coef_.sum(axis=-1))
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
+        mean = X.mean(axis=-1, keepdims=True)
+        return mean + self._recursion(X - mean)
+
+    def _recursion(self, X: np.ndarray) -> np.ndarray:
+        """The recursion run ``horizon * patch_len`` steps on (already centred) windows."""
         p, n_out = self.order_, self.horizon * self.patch_len
         buf = np.empty(X.shape[:2] + (p + n_out,))
         buf[..., :p] = X[..., -p:]

@@ -48,11 +48,11 @@ def _baseline_module(est: Any, n_chans: int) -> ForecastBaseline:
         return ForecastBaseline("mean", n_out)
     if isinstance(est, RepeatLastForecaster):
         return ForecastBaseline("repeat", n_out)
-    if isinstance(est, ARForecaster):  # impulse responses of the recursion
+    if isinstance(est, ARForecaster):  # impulse responses of the centred recursion
         p, T = est.order_, est._min_times()  # T >= p + 1 samples; the last p are used
         basis = np.zeros((p + 1, n_chans if est.per_channel else 1, T))
         basis[np.arange(1, p + 1), :, np.arange(T - p, T)] = 1.0
-        resp = est.predict(basis)  # (p + 1, C, n_out): zero input, then one unit per lag
+        resp = est._recursion(basis)  # (p + 1, C, n_out): zero, then one unit per lag
         weight = (resp[1:] - resp[:1]).transpose(1, 2, 0)  # (C, n_out, p), oldest lag first
         return ForecastBaseline("linear", n_out, torch.from_numpy(weight),
                                 torch.from_numpy(resp[0]))
@@ -145,7 +145,7 @@ scale_, device_
     >>> fc.predict(history).shape
     (8, 8, 1500)
     >>> fc.baseline_name_, bool(fc.residual_gain_ <= 1.0)
-    ('AR (BIC order)', True)
+    ('history mean', True)
     """
 
     _parameter_constraints: dict = {

@@ -70,10 +70,10 @@ class ForecastBaseline(nn.Module):
     """A simple forecast as a traceable module: patches (B, C, L, P) -> (B, C, n_out).
 
     ``kind='mean'``: each channel's history mean, repeated. ``kind='repeat'``: the last
-    patch, tiled. ``kind='linear'``: ``weight @ (last p samples) + bias`` per channel
-    (``weight`` (C or 1, n_out, p), ``bias`` (C or 1, n_out)), which is exactly what an
-    autoregression forecasts: its impulse responses (see
-    :class:`bptlearn.baselines.ARForecaster`).
+    patch, tiled. ``kind='linear'``: ``m + weight @ (last p samples - m) + bias`` per
+    channel, ``m`` its history mean (``weight`` (C or 1, n_out, p), ``bias`` (C or 1,
+    n_out)), which is exactly what an autoregression on the centred history forecasts:
+    its impulse responses (see :class:`bptlearn.baselines.ARForecaster`).
 
     Examples
     --------
@@ -102,8 +102,10 @@ class ForecastBaseline(nn.Module):
         if self.kind == "repeat":
             return x[:, :, -1].repeat(1, 1, self.n_out // P)  # (B, C, n_out)
         p = self.weight.shape[-1]
-        last = x.reshape(B, C, L * P)[..., L * P - p:]  # (B, C, p), oldest first
-        return torch.einsum("bcp,cop->bco", last, self.weight.expand(C, -1, -1)) + self.bias
+        flat = x.reshape(B, C, L * P)
+        mean = flat.mean(dim=-1, keepdim=True)  # (B, C, 1)
+        last = flat[..., L * P - p:] - mean  # (B, C, p), oldest first, centred
+        return mean + torch.einsum("bcp,cop->bco", last, self.weight.expand(C, -1, -1)) + self.bias
 
 
 class ForecastReadout(nn.Module):

@@ -334,10 +334,12 @@ scale_, device_
         check_is_fitted(self)
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
                                            why="The baseline is fitted per channel.")
-        history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
-        name = clearly_best(self.baselines_.rank(history), self.baseline_name_)
-        if name == self.baseline_name_:
-            return self._outputs(X)
+        name = self.baseline_name_
+        if self.n_patches_in_ > self.horizon:  # else too short to backtest: keep the fit's
+            history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
+            name = clearly_best(self.baselines_.rank(history), name)
+        if name == self.baseline_name_:  # the checked input goes straight to the pipeline
+            return self._run(signals, self.pipeline_.forward_scaled, stats=True)
         logger.info("A backtest on the histories forecasts their last %d patch(es) best with "
                     "%r, not %r as in fit; its forecast is used without correction.",
                     self.horizon, name, self.baseline_name_)

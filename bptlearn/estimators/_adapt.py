@@ -25,13 +25,12 @@ import numpy as np
 import torch
 
 from ..nn import BPTModel
-from ..nn.masking import masked_loss, random_mask
+from ..nn.masking import MASK_RATIO, masked_loss, random_mask
 from ..nn.pipeline import InputScaling
 from ..utils._random import draw_seed
 from ._input import Signals, to_patches
 
 ADAPT_LR = 1e-4  # the shipped run's cyclic rate ends at 5e-5; a constant 1e-4 adapts in ~100 steps
-MASK_RATIO = 0.4  # of the channel x patch tokens, as pretraining hides
 CLIP_NORM = 1.0
 N_PROBE_BATCHES = 4  # fixed batches on which the loss is measured before and after
 

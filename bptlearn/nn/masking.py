@@ -10,6 +10,9 @@ from torch import Tensor
 
 from .model import BPTModel
 
+#: Brant's share of the channel x patch tokens hidden in masked modelling
+MASK_RATIO = 0.4
+
 
 def random_mask(shape: tuple[int, int, int], ratio: float,
                 generator: torch.Generator | None = None, device: Any = "cpu") -> Tensor:

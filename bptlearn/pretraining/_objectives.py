@@ -49,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..nn.masking import MASK_RATIO
 from ..nn.model import BPTModel
 from ..nn.spectral import LOG_POWER_FLOOR, N_BANDS, band_power
 from ..utils._check import _check_option
@@ -94,7 +95,7 @@ class Objective:
     """
 
     name: str = "official"
-    mask_ratio: float = 0.4
+    mask_ratio: float = MASK_RATIO
     loss_on: str = "all"
     mask_power: bool = False
     spectral_weight: float = 0.0

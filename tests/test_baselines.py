@@ -440,6 +440,24 @@ def test_shrinkage_never_increases_the_squared_error(rng):
     assert shrinkage(target, target) == 1.0 and shrinkage(target, -target) == 0.0
 
 
+def test_shrinkage_with_groups_gives_noise_no_weight_and_skill_its_weight(rng):
+    """Without groups, a correction of pure noise gets a weight about half of the time;
+    with the cluster-robust test it gets none (at z=2, about 2 % of draws), while a
+    correction with skill keeps its least-squares weight."""
+    rows = np.arange(40)[:, None].repeat(200, axis=1)
+    plain, tested = [], []
+    for _ in range(50):
+        target, noise = rng.normal(size=(40, 200)), rng.normal(size=(40, 200))
+        plain.append(shrinkage(target, noise))
+        tested.append(shrinkage(target, noise, groups=rows))
+    assert np.mean(np.array(plain) > 0) > 0.3 and np.mean(np.array(tested) > 0) <= 0.06
+    target = rng.normal(size=(40, 200))
+    skill = 0.5 * target + rng.normal(size=target.shape)
+    assert shrinkage(target, skill, groups=rows) == pytest.approx(shrinkage(target, skill))
+    assert 0.3 < shrinkage(target, skill, groups=rows) < 0.5
+    assert shrinkage(target, skill, groups=np.zeros_like(rows)) == 0.0  # one group: no test
+
+
 # --- BandPowerSeizureDetector ---------------------------------------------------------------
 
 

@@ -14,9 +14,16 @@ from ._backtest import backtest
 from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster, _BaseForecaster
 
 
-def shrinkage(target: np.ndarray, correction: np.ndarray) -> float:
+def shrinkage(target: np.ndarray, correction: np.ndarray, groups: np.ndarray | None = None,
+              z: float = 2.0) -> float:
     """Least-squares weight ``s`` in [0, 1] of ``correction`` towards ``target``; 0 unless it
     lowers the squared error (so ``base + s * correction`` never loses to ``base``).
+
+    With ``groups``, ``s`` is also 0 unless the least-squares weight is ``z`` standard
+    errors above 0, the standard error estimated from its spread across the groups
+    (cluster-robust: samples of one group, e.g. one channel of one window, may be
+    correlated). A correction that only fits noise then gets no weight, where the
+    least-squares weight alone would give it a small one half of the time.
 
     Parameters
     ----------
@@ -24,6 +31,10 @@ def shrinkage(target: np.ndarray, correction: np.ndarray) -> float:
         What the correction should add to the baseline (truth minus baseline).
     correction : ndarray of target's shape
         What the model adds.
+    groups : ndarray of target's shape or None, default=None
+        Group of each sample (at least 2 groups, else ``s`` is 0); None: no test.
+    z : float, default=2.0
+        Standard errors the weight must stand above 0 (with ``groups``).
 
     Returns
     -------
@@ -37,12 +48,26 @@ def shrinkage(target: np.ndarray, correction: np.ndarray) -> float:
     >>> r = np.array([1.0, -1.0, 2.0])
     >>> shrinkage(r, 2 * r), shrinkage(r, -r), shrinkage(r, np.zeros(3))
     (0.5, 0.0, 0.0)
+    >>> rng = np.random.default_rng(0)
+    >>> target, noise = rng.normal(size=(50, 100)), rng.normal(size=(50, 100))
+    >>> rows = np.arange(50)[:, None].repeat(100, axis=1)
+    >>> shrinkage(target, noise) > 0, shrinkage(target, noise, groups=rows)
+    (True, 0.0)
     """
     target, correction = np.asarray(target, float).ravel(), np.asarray(correction, float).ravel()
     denom = float(correction @ correction)
     if denom == 0.0:
         return 0.0
-    s = float(np.clip((target @ correction) / denom, 0.0, 1.0))
+    raw = float(target @ correction) / denom
+    if groups is not None:
+        _, ids = np.unique(np.asarray(groups).ravel(), return_inverse=True)
+        if ids.max() < 1:
+            return 0.0
+        a = np.bincount(ids, target * correction)  # per group: cross and correction power
+        b = np.bincount(ids, correction * correction)
+        if raw <= z * np.sqrt(np.sum((a - raw * b) ** 2)) / denom:
+            return 0.0
+    s = float(np.clip(raw, 0.0, 1.0))
     gain = np.sum(target ** 2) - np.sum((target - s * correction) ** 2)
     return s if gain > 0 else 0.0
 

@@ -29,7 +29,8 @@ def _fill_blocks(imputer: Any, X_val: np.ndarray, hidden: np.ndarray, block: int
                 ) -> np.ndarray:
     """``imputer.transform(X_val, mask=hidden)`` one block of ``block`` windows at a time:
     :func:`validation_masks` repeats the windows, and an imputer that adapts to the
-    windows it fills must not see, in one repeat, the samples hidden in another."""
+    windows it fills must not see, in one repeat, the samples hidden in another (also
+    :meth:`BestBaselineImputer.rank`)."""
     return np.concatenate([imputer.transform(X_val[i:i + block], mask=hidden[i:i + block])
                            for i in range(0, len(X_val), block)])
 
@@ -169,7 +170,9 @@ class BestBaselineImputer(_BaseImputer):
 
         Chooses the baseline on the data being filled rather than on the fit data: some
         still-observed samples of up to ``max_windows`` windows are hidden as
-        :func:`make_missing_mask` draws them, and every candidate fills them.
+        :func:`make_missing_mask` draws them (for 'patch' and 'channel': one patch or
+        channel per window, in up to 4 copies of the windows with other draws), and
+        every candidate fills them.
 
         Parameters
         ----------
@@ -204,13 +207,29 @@ class BestBaselineImputer(_BaseImputer):
         ('AR interpolation', 'spline')
         """
         check_is_fitted(self)
+        return self._scores(*self._probe(X, missing, max_windows=max_windows, rate=rate,
+                                         random_state=random_state))
+
+    def _probe(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
+               rate: float = 0.1, random_state: Any = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Up to ``max_windows`` windows of ``X`` (repeated up to 4 times for 'patch' and
+        'channel', one draw per repeat), the samples already missing in them, the
+        observed samples to hide on purpose, and the windows per repeat."""
         rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_windows)).astype(int))
         X, missing = X[rows], missing[rows]
         if self.pattern in ("patch", "channel"):
+            repeats = min(X.shape[1], 4)
+            X, missing = np.concatenate([X] * repeats), np.concatenate([missing] * repeats)
             probe = self._probe_rows(missing, random_state)
         else:
             probe = make_missing_mask(X.shape, self.pattern, patch_len=self.patch_len,
                                       rate=rate, random_state=random_state) & ~missing
+        return X, missing, probe, len(rows)
+
+    def _scores(self, X: np.ndarray, missing: np.ndarray, probe: np.ndarray, block: int
+                ) -> dict[str, float]:
+        """MSE of every fitted candidate on the ``probe`` samples of ``X``."""
         if not probe.any():
             return {}
         X_obs = np.where(missing, np.nan, X)
@@ -218,7 +237,7 @@ class BestBaselineImputer(_BaseImputer):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name, est in self.estimators_.items():
-                out = est.transform(X_obs, mask=probe)
+                out = _fill_blocks(est, X_obs, probe, block)
                 scores[name] = float(np.mean((out[probe] - X[probe]) ** 2))
         return scores
 

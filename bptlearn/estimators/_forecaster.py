@@ -18,7 +18,6 @@ from ..baselines import (
     BestBaselineForecaster,
     MeanForecaster,
     RepeatLastForecaster,
-    SinusoidForecaster,
     shrinkage,
 )
 from ..baselines._backtest import clearly_best
@@ -33,6 +32,7 @@ from ..nn.heads import (
 from ..nn.losses import FreqPhaseLoss
 from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
+from ._freq_phase import blend_freq_phase, fit_freq_phase
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
 
@@ -74,6 +74,7 @@ class BPTForecaster(RegressorMixin, _BPTNet):
     channel's tokens mean-pooled, then linear) learns the residual over that baseline on
     the other windows; then the correction of each future patch is shrunk by a weight in
     [0, 1] fitted on the held-back windows, exactly 0 where it does not lower their error
+    by 2 standard errors across channels of windows
     (:func:`~bptlearn.baselines.shrinkage`). Far ahead, where nothing is predictable, the
     forecast is the baseline's, which decays to the mean. ``predict`` re-checks the
     baseline on the histories it extends and, where another is clearly better there
@@ -81,9 +82,13 @@ class BPTForecaster(RegressorMixin, _BPTNet):
 
     With ``target='freq_phase'`` it predicts instead the dominant frequency of each
     channel's future segment and its instantaneous (Hilbert) phase at every future
-    sample, and is compared on the held-back windows with the history's dominant
-    frequency continued as a sinusoid (:class:`~bptlearn.baselines.SinusoidForecaster`).
-    Read more in the :ref:`User Guide <forecasting>`.
+    sample, over the same kind of baseline: the history's dominant frequency continued
+    as a sinusoid (:class:`~bptlearn.baselines.SinusoidForecaster`, from the last patch
+    or the whole history, whichever the held-back windows favour). The network's
+    frequency is a correction to the sinusoid's, weighted to the lowest absolute error
+    on the held-back windows (0 unless significant); its phase
+    replaces the sinusoid's only where it locks to the true phase significantly better
+    on the held-back windows. Read more in the :ref:`User Guide <forecasting>`.
 
     Parameters
     ----------
@@ -104,21 +109,24 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
         Samples forecast per channel at the model's 250 Hz (``horizon * 1500``).
     baseline_name_ : str
         The baseline the forecast builds on ('history mean', 'repeat last patch',
-        'AR (BIC order)'; 'sinusoid continued' for ``'freq_phase'``).
+        'AR (BIC order)'; 'sinusoid, last patch' or 'sinusoid, history' for
+        ``'freq_phase'``).
     baseline_ : estimator
         That baseline, fitted on the scaled fit windows at 250 Hz.
     baselines_ : BestBaselineForecaster
         The selector, with every candidate refitted (``'signal'`` only), which
         :meth:`predict` re-scores on the histories it extends.
     baseline_scores_ : dict of str to float
-        Held-back MSE (scaled units) of every candidate baseline.
-    shrinkage_ : ndarray of shape (horizon,)
+        Held-back MSE of every candidate baseline (scaled units; for ``'freq_phase'``
+        the mean absolute error of the dominant frequency, in Hz).
+    shrinkage_ : ndarray of shape (horizon,) or dict
         Weight of the learned correction in each future patch (0: the baseline alone).
-        All ones for ``'freq_phase'``, which is compared, not shrunk.
+        For ``'freq_phase'``: ``{'frequency': weight of the network's frequency over the
+        sinusoid's, 'phase': 1.0 (the network's phase) or 0.0 (the sinusoid's)}``.
     residual_gain_ : float or dict
         Held-back MSE of the forecast divided by that of the baseline (<= 1 by
-        construction). For ``'freq_phase'``: ``{'frequency': MSE ratio, 'phase': ratio of
-        1 - PLV}``, model over sinusoid (above 1: the baseline is better).
+        construction). For ``'freq_phase'``: ``{'frequency': ratio of absolute errors,
+        'phase': ratio of 1 - PLV}``, forecast over sinusoid (<= 1 by construction).
     net_, encoder_, history_, n_chans_in_, sfreq_in_, n_patches_in_, scaling_, center_, \
 scale_, device_
         As in :class:`BPTSeizureClassifier`.
@@ -250,8 +258,10 @@ scale_, device_
         correction = (self._run(_subset(signals, held), module) - base[held]).astype(float)
         target = (future[held] - base[held]).astype(float)
         P = self.encoder_.config.patch_len
+        rows = np.broadcast_to(np.arange(target.shape[0] * target.shape[1]).reshape(
+            target.shape[:2] + (1,)), target[..., :P].shape)  # one channel of one window
         weights = np.array([shrinkage(target[..., j * P:(j + 1) * P],
-                                      correction[..., j * P:(j + 1) * P])
+                                      correction[..., j * P:(j + 1) * P], groups=rows)
                             for j in range(self.horizon)])
         head.gate.copy_(torch.from_numpy(np.repeat(weights, P).astype(np.float32)))
         error = np.mean((target - np.repeat(weights, P) * correction) ** 2)
@@ -267,21 +277,10 @@ scale_, device_
         module = self._inference_module(net)
         val = _subset(signals, held)
         out = self._run(val, lambda x: freq_phase_output(*module(x), _FREQ_SCALE))
-        sinusoid = SinusoidForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
         history = self._run(val, lambda x: x.flatten(2))
-        f_base, ph_base = sinusoid.fit(history).predict_frequency(history), \
-            sinusoid.predict_phase(history)
-        f_true, ph_true = targets[held][..., 0], targets[held][..., 1:]
-        f_err = {"model": np.mean((out[..., 0] - f_true) ** 2),
-                 "baseline": np.mean((f_base - f_true) ** 2)}
-        plv = {"model": phase_locking_value(ph_true, out[..., 1:]),
-               "baseline": phase_locking_value(ph_true, ph_base)}
-        vars(self).update(
-            baseline_=sinusoid, baseline_name_="sinusoid continued",
-            baseline_scores_={"sinusoid continued": float(f_err["baseline"])},
-            shrinkage_=np.ones(self.horizon),
-            residual_gain_={"frequency": float(f_err["model"] / max(f_err["baseline"], 1e-30)),
-                            "phase": float((1 - plv["model"]) / max(1 - plv["baseline"], 1e-30))})
+        vars(self).update(fit_freq_phase(out, history, targets[held][..., 0],
+                                         targets[held][..., 1:], self.horizon,
+                                         self.encoder_.config.patch_len))
         return net
 
     def _window_stats(self, signals: Signals) -> tuple[np.ndarray, np.ndarray]:
@@ -306,8 +305,15 @@ scale_, device_
         pipeline.freq_scale = _FREQ_SCALE if self.target == "freq_phase" else None
         return pipeline
 
-    def _outputs(self, X: Any) -> np.ndarray:
-        return self._predict_raw(X)
+    def _freq_phase(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Frequency (n, C) and phases (n, C, T): the network's over the sinusoid's."""
+        check_is_fitted(self)
+        signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
+                                           why="The forecaster reads windows of the shape "
+                                               "seen in fit.")
+        out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
+        history = self._run(signals, lambda x: x.flatten(2))
+        return blend_freq_phase(out, history, self.baseline_, self.shrinkage_)
 
     def predict(self, X: Any) -> np.ndarray:
         """Forecast samples at 250 Hz, or the future phase (radians) for ``'freq_phase'``.
@@ -330,7 +336,7 @@ scale_, device_
         y_pred : ndarray of shape (n_windows, n_chans, horizon * 1500)
         """
         if self.target == "freq_phase":
-            return self._outputs(X)[..., 1:]
+            return self._freq_phase(X)[1]
         check_is_fitted(self)
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
                                            why="The baseline is fitted per channel.")
@@ -374,7 +380,7 @@ scale_, device_
         if self.target != "freq_phase":
             raise AttributeError("predict_frequency needs target='freq_phase'; this forecaster "
                                  "predicts the signal itself.")
-        return self._outputs(X)[..., 0]
+        return self._freq_phase(X)[0]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Negative MAE of the forecast (``'signal'``) or mean phase-locking value."""

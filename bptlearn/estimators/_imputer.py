@@ -38,9 +38,11 @@ from ._net import _BPTNet
 logger = logging.getLogger(__name__)
 _HELD_BACK = 0.2  # fraction of the fit windows that measure the baselines and the shrinkage
 _TRAIN_MIX = (0.5, 0.2, 0.15, 0.15)  # share of training windows per pattern (PATTERNS order)
-# patterns whose baseline transform re-checks on the data: many hidden samples per window
-# (one whole channel per window is too few to overrule the fit data)
-_ADAPTED = ("scattered", "gaps")
+# patterns whose baseline transform re-checks on the data (one whole channel per window is
+# too few samples to overrule the fit data)
+_ADAPTED = ("scattered", "gaps", "patch")
+_SWITCH = 0.99  # another baseline replaces the fitted one where >1 % better on X itself
+# (the correction stays, at the weight checked over the new fill)
 
 
 def _baseline_fill(baselines: dict, x: np.ndarray, hidden: np.ndarray, patch_len: int,
@@ -85,12 +87,15 @@ class BPTImputer(TransformerMixin, _BPTNet):
     paper): the paper's linear head on every token plus a small local filter across time
     and neighbouring channels (:class:`~bptlearn.nn.heads.ImputationHead`). The
     correction is then shrunk, per pattern, by a weight in [0, 1] fitted on held-back
-    windows, exactly 0 where it does not lower their error: on data like the fit data
+    windows, exactly 0 where it does not lower their error by 2 standard errors across
+    channels of windows (:func:`~bptlearn.baselines.shrinkage`): on data like the fit data
     the imputer is never worse than its baseline. ``transform`` fills the missing
-    samples of new windows; for scattered samples and gaps it first checks, on observed
-    samples of those windows hidden on purpose, which baseline fills them best, and where
-    another is clearly better (by 3 %; data unlike the fit data), uses it without the
-    correction.
+    samples of new windows; for each pattern present it first hides observed samples of
+    those windows on purpose, in that pattern, and checks there which baseline fills
+    them best (scattered samples, gaps and patches: where another is better by more
+    than 1 %, it replaces the fitted one) and how much of the correction helps: the weight
+    used is the smaller of the fitted one and that one (0 where the correction does not
+    help on the data at hand, as on data unlike the fit data).
     Read more in the :ref:`User Guide <imputation>`.
 
     Parameters
@@ -253,18 +258,30 @@ scale_, device_
         for i, pattern in enumerate(PATTERNS):  # shrink the correction on held-back windows
             val, mask = validation_masks(flat[held], pattern, patch_len=P, random_state=seed + i,
                                          rate=self.mask_rate if pattern == "scattered" else None)
-            h = len(held)  # one repeat of the held-back windows at a time (adaptive fills)
-            fill = np.concatenate([_baseline_fill(best, val[j:j + h], mask[j:j + h], P)[0]
-                                   for j in range(0, len(val), h)])
-            out = self._map_array(_pack(fill, mask, (len(val), C, L, P)), module)
-            correction = (out.reshape(fill.shape) - fill)[mask].astype(float)
-            target = (val - fill)[mask].astype(float)
-            weights[pattern] = shrinkage(target, correction)
-            gains[pattern] = float(np.mean((target - weights[pattern] * correction) ** 2)
-                                   / max(np.mean(target ** 2), 1e-30))
+            weights[pattern], gains[pattern] = self._shrinkage(module, best, val, mask, mask,
+                                                               len(held))
         vars(self).update(baselines_=baselines, shrinkage_=weights, residual_gain_=gains,
                           baseline_name_={k: b.best_name_ for k, b in baselines.items()})
         return net
+
+    def _shrinkage(self, module: nn.Module, best: dict, X: np.ndarray, hidden: np.ndarray,
+                   scored: np.ndarray, block: int) -> tuple[float, float]:
+        """Weight of the correction that best fills the ``scored`` samples of scaled
+        (n, C, T) ``X`` (observed, hidden on purpose among the ``hidden`` ones; 0 unless
+        significant across channels of windows), and the
+        MSE ratio it leaves over the baseline fill; ``block``: windows per repeat (the
+        adaptive fills of one repeat must not see the others)."""
+        P = self.encoder_.config.patch_len
+        fill = np.concatenate([_baseline_fill(best, X[j:j + block], hidden[j:j + block], P)[0]
+                               for j in range(0, len(X), block)])
+        out = self._map_array(_pack(fill, hidden, (*X.shape[:2], -1, P)), module)
+        correction = (out.reshape(fill.shape) - fill)[scored].astype(float)
+        target = (X - fill)[scored].astype(float)
+        rows = np.broadcast_to(np.arange(X.shape[0] * X.shape[1]).reshape(X.shape[:2] + (1,)),
+                               X.shape)[scored]  # one channel of one window: one group
+        weight = shrinkage(target, correction, groups=rows)
+        return weight, float(np.mean((target - weight * correction) ** 2)
+                             / max(np.mean(target ** 2), 1e-30))
 
     def _masks(self, shape: tuple, patch_len: int, seed: int) -> np.ndarray:
         """Training masks: each window hides samples in one pattern, drawn at random."""
@@ -335,23 +352,35 @@ scale_, device_
 
     def _adapted_baselines(self, scaled: np.ndarray, hidden: np.ndarray, patterns: np.ndarray
                            ) -> tuple[dict, dict, dict]:
-        """Per pattern present, the baseline that fills observed samples of X hidden on
-        purpose best, and the weight of the correction: the fitted shrinkage if that is
-        the baseline chosen in fit, else 0 (the correction was learned over another)."""
-        chosen, weights, names = {}, {}, {}
+        """Per pattern present, the baseline and the weight of the correction, checked on
+        observed samples of X hidden on purpose in that pattern: another baseline
+        replaces the fitted one where it is clearly better there (not for whole
+        channels: too few samples), and the correction's weight is the smaller of the
+        fitted shrinkage and the one that fills those samples best (data unlike the fit
+        data get less of it, or none)."""
+        best = {k: b.best_estimator_ for k, b in self.baselines_.items()}
+        chosen, weights = dict(best), dict.fromkeys(PATTERNS, 0.0)
+        names = {k: b.best_name_ for k, b in self.baselines_.items()}
         for i, pattern in enumerate(PATTERNS):
+            if not (patterns == pattern).any():
+                continue
             select = self.baselines_[pattern]
-            name = select.best_name_
-            if pattern in _ADAPTED and (patterns == pattern).any():
-                scores = select.rank(scaled, hidden, random_state=draw_seed(self.random_state) + i)
-                name = clearly_best(scores, name)  # >3 % better on the data itself
-            if name != select.best_name_:
-                logger.info("Missing samples in pattern %r: %r fills this data best, not %r as "
-                            "in fit; its fill is used without correction.", pattern, name,
-                            select.best_name_)
-            chosen[pattern] = select.estimators_[name]
-            weights[pattern] = self.shrinkage_[pattern] if name == select.best_name_ else 0.0
-            names[pattern] = name
+            X, missing, probe, block = select._probe(
+                scaled, hidden, random_state=draw_seed(self.random_state) + i)
+            if not probe.any():  # nothing observed to check on: as fitted
+                weights[pattern] = self.shrinkage_[pattern]
+                continue
+            if pattern in _ADAPTED:
+                names[pattern] = clearly_best(select._scores(X, missing, probe, block),
+                                              select.best_name_, margin=_SWITCH)
+            if names[pattern] != select.best_name_:
+                logger.info("Missing samples in pattern %r: %r fills this data best, not %r "
+                            "as in fit.", pattern, names[pattern], select.best_name_)
+            chosen[pattern] = select.estimators_[names[pattern]]
+            if self.shrinkage_[pattern] > 0:
+                weight, _ = self._shrinkage(self.pipeline_, chosen, X, missing | probe, probe,
+                                            block)
+                weights[pattern] = min(self.shrinkage_[pattern], weight)
         return chosen, weights, names
 
     def _report_channels(self, patterns: np.ndarray, how: str) -> None:

@@ -36,8 +36,9 @@ def inference_module(estimator: Any) -> InferenceModule:
       (``softmax`` of the last axis gives the probabilities), (B, n_classes) or
       (B, C, L, n_classes) for token labels;
     - :class:`~bptlearn.BPTForecaster`: ``predict(X)`` in µV at 250 Hz, (B, C, T), or
-      for ``target='freq_phase'`` (B, C, 1 + T): the frequency (``predict_frequency``)
-      then the phases (``predict``).
+      for ``target='freq_phase'`` (B, C, 1 + T): the network's frequency then phases,
+      which are ``predict_frequency`` and ``predict`` where ``shrinkage_`` weighs them
+      fully (the sinusoid they are blended with otherwise is not inside).
 
     What is *not* inside: reading files, resampling to 250 Hz, filtering, and cutting
     recordings into windows of patches (see :func:`bptlearn.data.iter_windows`); feed

@@ -156,10 +156,55 @@ def test_predict_baseline_is_the_chosen_baseline_in_the_units_of_x(held_out):
 def test_frequency_phase_target_is_compared_with_a_continued_sinusoid(split):
     history, future = split
     fc = BPTForecaster(horizon=1, target="freq_phase", **FAST_NET).fit(history, future)
-    assert fc.baseline_name_ == "sinusoid continued"
-    assert set(fc.residual_gain_) == {"frequency", "phase"}
-    assert all(v > 0 for v in fc.residual_gain_.values())
+    assert fc.baseline_name_ in ("sinusoid, last patch", "sinusoid, history")
+    assert set(fc.residual_gain_) == {"frequency", "phase"} == set(fc.shrinkage_)
+    assert all(0 < v <= 1.0 for v in fc.residual_gain_.values())
+    assert 0.0 <= fc.shrinkage_["frequency"] <= 1.0 and fc.shrinkage_["phase"] in (0.0, 1.0)
     assert fc.predict_baseline(history).shape == future.shape
+
+
+def test_frequency_phase_forecast_uses_the_network_only_as_far_as_it_helps(split):
+    """With weight 0 the forecast is the sinusoid's; with weight 1 the network's, which the
+    exported module gives; in between, the frequency lies between the two."""
+    history, future = split
+    fc = BPTForecaster(horizon=1, target="freq_phase", **FAST_NET).fit(history, future)
+    from bptlearn.export import inference_module
+
+    with torch.no_grad():
+        net = inference_module(fc)(torch.from_numpy(np.array(history)).reshape(
+            len(history), history.shape[1], -1, 1500)).numpy()
+    outs = {}
+    for w in (0.0, 0.5, 1.0):
+        fc.shrinkage_ = {"frequency": w, "phase": float(w == 1.0)}
+        outs[w] = fc.predict_frequency(history), fc.predict(history)
+    base_f = fc.baseline_.predict_frequency(history)
+    np.testing.assert_allclose(outs[0.0][0], base_f)
+    np.testing.assert_allclose(outs[0.0][1], fc.predict_baseline(history), atol=1e-5)
+    np.testing.assert_allclose(outs[1.0][0], net[..., 0], atol=1e-4)
+    np.testing.assert_allclose(outs[1.0][1], net[..., 1:], atol=1e-3)  # atan2 rounding
+    np.testing.assert_allclose(outs[0.5][0], (base_f + net[..., 0]) / 2, atol=1e-4)
+
+
+def test_frequency_phase_fit_gives_a_network_that_only_adds_noise_no_weight(rng):
+    """fit_freq_phase on held-back outputs: a network frequency of pure noise around the
+    truth's worse estimate gets weight 0, a phase at random is not chosen."""
+    from bptlearn.estimators._freq_phase import fit_freq_phase
+    from bptlearn.metrics import dominant_frequency, instantaneous_phase
+
+    t = np.arange(3000 + 1500) / 250.0
+    f = rng.uniform(4, 12, size=(30, 2))
+    x = np.cos(2 * np.pi * f[..., None] * t + rng.uniform(0, 6, size=(30, 2, 1)))
+    history, future = x[..., :3000], x[..., 3000:]
+    ph_true = instantaneous_phase(future)
+    f_true = dominant_frequency(future, 250.0) + rng.normal(size=f.shape)  # rhythms drift
+    out = np.concatenate([(f_true + rng.normal(scale=3.0, size=f_true.shape))[..., None],
+                          rng.uniform(-np.pi, np.pi, size=ph_true.shape)], axis=-1)
+    fitted = fit_freq_phase(out, history, f_true, ph_true, horizon=1, patch_len=1500)
+    assert fitted["shrinkage_"] == {"frequency": 0.0, "phase": 0.0}
+    scores = fitted["baseline_scores_"]
+    assert fitted["baseline_name_"] == min(scores, key=scores.get)
+    assert set(scores) == {"sinusoid, last patch", "sinusoid, history"}
+    assert fitted["residual_gain_"] == {"frequency": 1.0, "phase": 1.0}
 
 
 def test_plot_forecast_draws_the_baseline_beside_the_forecast(fitted_signal, held_out):
@@ -200,7 +245,7 @@ def test_predict_switches_to_a_baseline_clearly_better_on_the_histories(fitted_o
     assert "best with 'history mean', not 'AR (BIC order)'" in caplog.text
     mean = MeanForecaster(horizon=1).fit(h).predict(h)
     np.testing.assert_allclose(pred, mean, rtol=1e-5, atol=1e-3)  # in µV, no correction
-    ours, fitted = np.mean((pred - f) ** 2), np.mean((fc._outputs(h) - f) ** 2)
+    ours, fitted = np.mean((pred - f) ** 2), np.mean((fc._predict_raw(h) - f) ** 2)
     assert ours <= np.mean((mean - f) ** 2) * (1 + 1e-5) and ours < fitted
     assert fc.baseline_name_ == "AR (BIC order)"
 
@@ -212,7 +257,7 @@ def test_predict_keeps_the_fitted_forecast_on_data_like_the_fit_data(fitted_on_s
         pred = fc.predict(X[..., :3000])
     scores = fc.baselines_.rank(fc._run(fc._signals(X[..., :3000]), lambda x: x.flatten(2)))
     assert min(scores, key=scores.get) == "AR (BIC order)"
-    np.testing.assert_array_equal(pred, fc._outputs(X[..., :3000]))  # the forecast of before
+    np.testing.assert_array_equal(pred, fc._predict_raw(X[..., :3000]))  # the forecast of before
     assert "backtest" not in caplog.text
 
 
@@ -221,5 +266,5 @@ def test_histories_not_longer_than_the_horizon_keep_the_fitted_baseline(fitted_s
     assert fitted_signal.baselines_.rank(noise) == {}
     with caplog.at_level("INFO", logger="bptlearn.estimators._forecaster"):
         pred = fitted_signal.predict(noise)
-    np.testing.assert_array_equal(pred, fitted_signal._outputs(noise))
+    np.testing.assert_array_equal(pred, fitted_signal._predict_raw(noise))
     assert "backtest" not in caplog.text

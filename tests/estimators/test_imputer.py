@@ -3,9 +3,16 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from bptlearn import BPTImputer
-from bptlearn.baselines import PATTERNS, ChannelMeanImputer, default_imputers, make_missing_mask
+from bptlearn.baselines import (
+    PATTERNS,
+    ChannelMeanImputer,
+    default_imputers,
+    make_missing_mask,
+    missing_pattern,
+)
 from bptlearn.data import make_seeg_windows
 from bptlearn.exceptions import BPTWarning
 from bptlearn.nn.heads import ImputationHead
@@ -198,6 +205,7 @@ def test_transform_runs_the_fitted_pipeline_between_scaling_and_shrinkage(fitted
     est = fitted.__class__(**fitted.get_params())
     vars(est).update(vars(fitted))
     est.shrinkage_ = dict.fromkeys(PATTERNS, 1.0)
+    est._shrinkage = lambda *args: (1.0, 0.0)  # the check on X's own samples agrees
     filled = est.transform(gappy)
     fill = fitted.baselines_["gaps"].best_estimator_.transform(
         np.where(np.isnan(gappy), np.nan, scaled.reshape(n, C, T).numpy()))
@@ -210,3 +218,67 @@ def test_transform_runs_the_fitted_pipeline_between_scaling_and_shrinkage(fitted
     baseline_only = (torch.from_numpy(fill.reshape(x.shape)) * scale + center).reshape(n, C, T)
     assert np.abs(filled - baseline_only.numpy())[0, 1, 200:260].max() > 1e-2  # it corrects
     np.testing.assert_array_equal(filled[~np.isnan(gappy)], X[~np.isnan(gappy)])
+
+
+class _Corrupted(torch.nn.Module):
+    """An imputation pipeline whose correction is ``noise`` times random noise."""
+
+    def __init__(self, pipeline, noise):
+        super().__init__()
+        self.scaling, self.model, self.noise = pipeline.scaling, pipeline.model, noise
+
+    def forward(self, packed):
+        fill = packed[..., :packed.shape[-1] // 2]
+        noise = torch.randn(fill.shape, generator=torch.Generator().manual_seed(0))
+        return fill + self.noise * noise
+
+
+@pytest.mark.parametrize("pattern", ["scattered", "gaps", "patch"])
+def test_transform_leaves_out_a_correction_that_hurts_on_the_data_at_hand(
+        fitted_family, family, pattern):
+    """The correction's weight is checked on observed samples of X hidden on purpose: one
+    that only adds noise gets weight 0, whatever ``shrinkage_`` says."""
+    test = family[1]
+    gappy = np.where(make_missing_mask(test.shape, pattern, random_state=3), np.nan, test)
+    outs = {}
+    for noise in (0.0, 1.0):
+        est = copy.copy(fitted_family)
+        est.shrinkage_ = dict.fromkeys(PATTERNS, 1.0)
+        est.pipeline_ = _Corrupted(fitted_family.pipeline_, noise)
+        outs[noise] = est.transform(gappy)
+    np.testing.assert_array_equal(outs[1.0], outs[0.0])  # the noise never reaches the fill
+    assert fitted_family.shrinkage_ == copy.copy(fitted_family).shrinkage_  # nothing altered
+
+
+def test_the_weight_used_is_never_above_the_fitted_one(fitted_family, family):
+    test = family[1]
+    hidden = make_missing_mask(test.shape, "scattered", rate=0.3, random_state=2)
+    est = copy.copy(fitted_family)
+    est.shrinkage_ = dict.fromkeys(PATTERNS, 0.05)
+    est._shrinkage = lambda *args: (0.9, 0.5)  # the data would take more
+    scaled = np.where(hidden, 0.0, test / np.abs(test).max())
+    _, weights, _ = est._adapted_baselines(scaled, hidden,
+                                           missing_pattern(hidden, patch_len=1500))
+    assert weights["scattered"] == 0.05 and weights["gaps"] == 0.0  # absent: unused
+
+
+@pytest.mark.parametrize("pattern", ["scattered", "gaps", "patch"])
+def test_transform_switches_to_the_baseline_that_fills_the_data_at_hand_best(
+        fitted_family, pattern, caplog):
+    """Slow smooth rhythms, unlike the fit data: the observed samples hidden on purpose
+    show another baseline filling them better, and using it lowers the error against
+    keeping the fitted one."""
+    rng = np.random.default_rng(0)
+    t = np.arange(4500) / 250.0
+    freq, phase = rng.uniform(0.1, 0.5, size=(2, 4, 8, 1)) * [[[[1.0]]], [[[12.0]]]]
+    smooth = (50 * np.sin(2 * np.pi * freq * t + phase)).astype(np.float32)
+    mask = make_missing_mask(smooth.shape, pattern, random_state=1)
+    gappy = np.where(mask, np.nan, smooth)
+    kept = copy.copy(fitted_family)
+    kept.baselines_ = {k: copy.copy(b) for k, b in fitted_family.baselines_.items()}
+    kept.baselines_[pattern]._scores = lambda *args: {}  # nothing to compare: as fitted
+    with caplog.at_level("INFO", logger="bptlearn.estimators._imputer"):
+        switched = fitted_family.transform(gappy)
+    assert f"pattern {pattern!r}" in caplog.text and "fills this data best" in caplog.text
+    err = np.mean((switched[mask] - smooth[mask]) ** 2)
+    assert err < 0.95 * np.mean((kept.transform(gappy)[mask] - smooth[mask]) ** 2)

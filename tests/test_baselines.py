@@ -578,3 +578,20 @@ def test_ar_forecaster_keeps_its_recursion_stable_on_growing_data():
     stable = ARForecaster(order=2, horizon=1, patch_len=50, alpha=1.0).fit(
         np.random.default_rng(0).standard_normal((4, 1, 500)))
     assert np.abs(np.roots(np.r_[1.0, -stable.coef_[0]])).max() < 1.0  # left as fitted
+
+
+def test_rank_reweighs_the_blend_on_the_windows_filled(rng):
+    """Fitted on clean rhythms (the AR leads the blend), ranked on white noise (the mean is
+    right): the blend re-weighted on the windows themselves, scored out of fold, beats the
+    fitted blend and matches the best single candidate; whole patches are too few for it."""
+    t = np.arange(1000) / 250.0
+    fit = np.sin(2 * np.pi * rng.uniform(1, 3, (20, 2, 1)) * t) + 0.01 * rng.normal(
+        size=(20, 2, 1000))
+    noise = rng.normal(size=(8, 2, 1000))
+    scores = BestBaselineImputer(random_state=0, blend=True).fit(fit).rank(
+        noise, np.zeros(noise.shape, dtype=bool), random_state=0)
+    singles = min(v for k, v in scores.items() if not k.startswith("blend"))
+    assert scores["blend of baselines, adapted"] < 0.95 * scores["blend of baselines"]
+    assert scores["blend of baselines, adapted"] <= 1.01 * singles
+    patch = BestBaselineImputer("patch", patch_len=250, random_state=0, blend=True).fit(fit)
+    assert "blend of baselines, adapted" not in patch.rank(noise, np.zeros(noise.shape, bool))

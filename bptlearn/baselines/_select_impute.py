@@ -13,6 +13,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer
 from ._impute import (
     ChannelMeanImputer,
@@ -21,7 +22,7 @@ from ._impute import (
     _BaseImputer,
     _BlendImputer,
 )
-from ._masks import PATTERNS, make_missing_mask, validation_masks
+from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
 from ._select import _SELECT_PARAMS, _held_back
 
 
@@ -33,6 +34,45 @@ def _fill_blocks(imputer: Any, X_val: np.ndarray, hidden: np.ndarray, block: int
     :meth:`BestBaselineImputer.rank`)."""
     return np.concatenate([imputer.transform(X_val[i:i + block], mask=hidden[i:i + block])
                            for i in range(0, len(X_val), block)])
+
+
+def fill_by_pattern(baselines: dict, x: np.ndarray, hidden: np.ndarray, patch_len: int,
+                    patterns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Fill the hidden samples of (n, C, T) ``x``, each channel of each window by the
+    baseline (any imputer) given for its pattern of missing samples; also return those
+    patterns."""
+    if patterns is None:
+        patterns = missing_pattern(hidden, patch_len=patch_len)
+    x_nan = np.where(hidden, np.nan, x)
+    out = np.where(hidden, 0.0, x).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BPTWarning)  # rows of other patterns, unused
+        for pattern in PATTERNS:
+            rows = hidden & (patterns == pattern)[..., None]
+            if rows.any():
+                out[rows] = baselines[pattern].transform(x_nan, mask=rows)[rows]
+    return out, patterns
+
+
+BLEND = "blend of baselines"
+ADAPTED = "blend of baselines, adapted"  # re-weighted on the windows filled (rank)
+
+
+def _stack(fills: dict[str, np.ndarray], target: np.ndarray, fold: np.ndarray
+           ) -> tuple[float, dict[str, float]]:
+    """Non-negative least-squares blend of the candidates' ``fills`` of the hidden samples
+    towards ``target`` (stacking, Breiman 1996), leaving out candidates 10 times worse than
+    the best: its out-of-fold MSE (weights fitted on the samples of one ``fold``, 0 or 1,
+    scored on the other, and the other way round) and its weights on every sample."""
+    mse = {k: float(np.mean((f - target) ** 2)) for k, f in fills.items()}
+    parts = [k for k, v in mse.items() if v <= 10 * min(mse.values())]
+    F = np.stack([fills[k] for k in parts], axis=1)
+    lsq = LinearRegression(fit_intercept=False, positive=True)
+    out_of_fold = np.empty_like(target)
+    for f in (0, 1):
+        out_of_fold[fold == f] = lsq.fit(F[fold != f], target[fold != f]).predict(F[fold == f])
+    weights = dict(zip(parts, lsq.fit(F, target).coef_.tolist(), strict=True))
+    return float(np.mean((out_of_fold - target) ** 2)), weights
 
 
 def default_imputers(n_chans: int = 2) -> dict[str, Any]:
@@ -143,20 +183,10 @@ class BestBaselineImputer(_BaseImputer):
                                           len(val))[hidden]
                 scores[name] = float(np.mean((fills[name] - X_val[hidden]) ** 2))
         fitted = {name: clone(est).fit(X) for name, est in candidates.items()}
-        # the blend is scored out of fold: weights fitted on half of the held-back windows
-        fold = np.nonzero(hidden)[0] % len(val) % 2  # windows repeated in X_val share a fold
         if self.blend and len(val) >= 4:  # two windows or more per fold
-            parts = [k for k, v in scores.items() if v <= 10 * min(scores.values())]
-            F, target = np.stack([fills[k] for k in parts], axis=1), X_val[hidden]
-            lsq = LinearRegression(fit_intercept=False, positive=True)  # Breiman (1996)
-            out_of_fold = np.empty_like(target)
-            for f in (0, 1):
-                out_of_fold[fold == f] = lsq.fit(F[fold != f], target[fold != f]).predict(
-                    F[fold == f])
-            scores["blend of baselines"] = float(np.mean((out_of_fold - target) ** 2))
-            weights = dict(zip(parts, lsq.fit(F, target).coef_.tolist(), strict=True))
-            fitted["blend of baselines"] = _BlendImputer({k: fitted[k] for k in parts},
-                                                         weights).fit(X[:1])
+            fold = np.nonzero(hidden)[0] % len(val) % 2  # repeats of a window share a fold
+            scores[BLEND], weights = _stack(fills, X_val[hidden], fold)
+            fitted[BLEND] = _BlendImputer({k: fitted[k] for k in weights}, weights).fit(X[:1])
         best = min(scores, key=scores.get)
         return {"best_name_": best, "scores_": scores, "estimators_": fitted,
                 "best_estimator_": fitted[best]}
@@ -172,7 +202,10 @@ class BestBaselineImputer(_BaseImputer):
         still-observed samples of up to ``max_windows`` windows are hidden as
         :func:`make_missing_mask` draws them (for 'patch' and 'channel': one patch or
         channel per window, in up to 4 copies of the windows with other draws), and
-        every candidate fills them.
+        every candidate fills them. With ``blend=True``, for scattered samples and gaps in
+        4 windows or more, the blend re-weighted on those samples is scored too, out of
+        fold (weights fitted on every other window, scored on the rest): 'blend of
+        baselines, adapted'.
 
         Parameters
         ----------
@@ -208,7 +241,7 @@ class BestBaselineImputer(_BaseImputer):
         """
         check_is_fitted(self)
         return self._scores(*self._probe(X, missing, max_windows=max_windows, rate=rate,
-                                         random_state=random_state))
+                                         random_state=random_state))[0]
 
     def _probe(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
                rate: float = 0.1, random_state: Any = None
@@ -228,18 +261,25 @@ class BestBaselineImputer(_BaseImputer):
         return X, missing, probe, len(rows)
 
     def _scores(self, X: np.ndarray, missing: np.ndarray, probe: np.ndarray, block: int
-                ) -> dict[str, float]:
-        """MSE of every fitted candidate on the ``probe`` samples of ``X``."""
+                ) -> tuple[dict[str, float], _BlendImputer | None]:
+        """MSE of every fitted candidate on the ``probe`` samples of ``X`` and, with
+        ``blend`` (scattered samples and gaps in 4 windows or more), of their blend
+        re-weighted on those samples (out of fold), with that blend."""
         if not probe.any():
-            return {}
+            return {}, None
         X_obs = np.where(missing, np.nan, X)
-        scores = {}
+        fills = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name, est in self.estimators_.items():
-                out = _fill_blocks(est, X_obs, probe, block)
-                scores[name] = float(np.mean((out[probe] - X[probe]) ** 2))
-        return scores
+                fills[name] = _fill_blocks(est, X_obs, probe, block)[probe]
+        scores = {k: float(np.mean((f - X[probe]) ** 2)) for k, f in fills.items()}
+        if not self.blend or len(X) < 4 or self.pattern not in ("scattered", "gaps"):
+            return scores, None  # a few whole patches or channels: too few to re-weigh on
+        singles = {k: f for k, f in fills.items() if k != BLEND}
+        scores[ADAPTED], weights = _stack(singles, X[probe], np.nonzero(probe)[0] % 2)
+        parts = {k: self.estimators_[k] for k in weights}
+        return scores, _BlendImputer(parts, weights).fit(X[:1])
 
     def _probe_rows(self, missing: np.ndarray, random_state: Any) -> np.ndarray:
         """Hide one complete channel (or one patch of it) per window, away from the rows

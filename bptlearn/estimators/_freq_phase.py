@@ -46,7 +46,7 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
     scores = {k: float(np.mean(np.abs(f - f_true))) for k, f in f_base.items()}
     name = min(scores, key=scores.get)
     base, ph_base = f_base[name], candidates[name].predict_phase(history)
-    grid = np.linspace(0.0, 1.0, 21)
+    grid = np.round(np.linspace(0.0, 1.0, 21), 2)
     errors = np.abs(base + grid[:, None, None] * (out[..., 0] - base) - f_true)  # (21, n, C)
     w_freq = float(grid[np.argmin(errors.mean(axis=(1, 2)))])
     if not _significant(errors[0] - errors[int(round(w_freq * 20))]):

@@ -25,6 +25,7 @@ from ..baselines import (
 )
 from ..baselines._backtest import clearly_best
 from ..baselines._select import _held_back
+from ..baselines._select_impute import fill_by_pattern
 from ..exceptions import BPTWarning
 from ..nn.heads import ImputationHead, ImputationModel
 from ..nn.losses import MaskedMSELoss
@@ -38,37 +39,18 @@ from ._net import _BPTNet
 logger = logging.getLogger(__name__)
 _HELD_BACK = 0.2  # fraction of the fit windows that measure the baselines and the shrinkage
 _TRAIN_MIX = (0.5, 0.2, 0.15, 0.15)  # share of training windows per pattern (PATTERNS order)
-# patterns whose baseline transform re-checks on the data (one whole channel per window is
-# too few samples to overrule the fit data)
+# patterns whose baseline transform re-checks on the data (not whole channels: a few
+# channels hidden on purpose, away from the missing ones, misjudged the fitted against the
+# adapted regression in examples/plot_imputation.py)
 _ADAPTED = ("scattered", "gaps", "patch")
 _SWITCH = 0.99  # another baseline replaces the fitted one where >1 % better on X itself
 # (the correction stays, at the weight checked over the new fill)
-
-
-def _baseline_fill(baselines: dict, x: np.ndarray, hidden: np.ndarray, patch_len: int,
-                   patterns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Fill the hidden samples of (n, C, T) ``x``, each channel of each window by the
-    baseline (any imputer) given for its pattern of missing samples; also return those
-    patterns."""
-    if patterns is None:
-        patterns = missing_pattern(hidden, patch_len=patch_len)
-    x_nan = np.where(hidden, np.nan, x)
-    out = np.where(hidden, 0.0, x).astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BPTWarning)  # rows of other patterns, unused
-        for pattern in PATTERNS:
-            rows = hidden & (patterns == pattern)[..., None]
-            if rows.any():
-                out[rows] = baselines[pattern].transform(x_nan, mask=rows)[rows]
-    return out, patterns
 
 
 def _pack(fill: np.ndarray, hidden: np.ndarray, shape: tuple) -> np.ndarray:
     """(n, C, L, 2P) model input: the baseline's fill, then the mask."""
     return np.concatenate([fill.reshape(shape), hidden.reshape(shape).astype(np.float32)],
                           axis=-1)
-
-
 
 
 class BPTImputer(TransformerMixin, _BPTNet):
@@ -92,8 +74,9 @@ class BPTImputer(TransformerMixin, _BPTNet):
     the imputer is never worse than its baseline. ``transform`` fills the missing
     samples of new windows; for each pattern present it first hides observed samples of
     those windows on purpose, in that pattern, and checks there which baseline fills
-    them best (scattered samples, gaps and patches: where another is better by more
-    than 1 %, it replaces the fitted one) and how much of the correction helps: the weight
+    them best (scattered samples, gaps and patches: where another, or for scattered
+    samples and gaps the blend re-weighted on those samples, is better by more than
+    1 %, it replaces the fitted one) and how much of the correction helps: the weight
     used is the smaller of the fitted one and that one (0 where the correction does not
     help on the data at hand, as on data unlike the fit data).
     Read more in the :ref:`User Guide <imputation>`.
@@ -243,7 +226,7 @@ scale_, device_
                      for pattern in PATTERNS}
         hidden = self._masks(flat.shape, P, seed)
         best = {k: b.best_estimator_ for k, b in baselines.items()}
-        fill, patterns = _baseline_fill(best, flat, hidden, P)
+        fill, patterns = fill_by_pattern(best, flat, hidden, P)
         # each pattern weighs alike: errors relative to its baseline's held-back MSE
         error = {k: b.scores_[b.best_name_] for k, b in baselines.items()}
         weight = np.vectorize(lambda k: 1.0 / max(error.get(k, 1.0), 1e-6),
@@ -272,7 +255,7 @@ scale_, device_
         MSE ratio it leaves over the baseline fill; ``block``: windows per repeat (the
         adaptive fills of one repeat must not see the others)."""
         P = self.encoder_.config.patch_len
-        fill = np.concatenate([_baseline_fill(best, X[j:j + block], hidden[j:j + block], P)[0]
+        fill = np.concatenate([fill_by_pattern(best, X[j:j + block], hidden[j:j + block], P)[0]
                                for j in range(0, len(X), block)])
         out = self._map_array(_pack(fill, hidden, (*X.shape[:2], -1, P)), module)
         correction = (out.reshape(fill.shape) - fill)[scored].astype(float)
@@ -340,7 +323,7 @@ scale_, device_
         scaled = scaled.reshape(n, C, T)
         patterns = missing_pattern(hidden, patch_len=P)
         chosen, weights, names = self._adapted_baselines(scaled, hidden, patterns)
-        fill, _ = _baseline_fill(chosen, scaled, hidden, P, patterns)
+        fill, _ = fill_by_pattern(chosen, scaled, hidden, P, patterns)
         self._report_channels(patterns, names["channel"])
         out = self._map_array(_pack(fill, hidden, x.shape), self.pipeline_)
         weight = np.vectorize(lambda k: weights.get(k, 0.0), otypes=[np.float32])(
@@ -371,12 +354,12 @@ scale_, device_
                 weights[pattern] = self.shrinkage_[pattern]
                 continue
             if pattern in _ADAPTED:
-                names[pattern] = clearly_best(select._scores(X, missing, probe, block),
-                                              select.best_name_, margin=_SWITCH)
+                scores, adapted = select._scores(X, missing, probe, block)
+                names[pattern] = clearly_best(scores, select.best_name_, margin=_SWITCH)
+                chosen[pattern] = select.estimators_.get(names[pattern], adapted)
             if names[pattern] != select.best_name_:
                 logger.info("Missing samples in pattern %r: %r fills this data best, not %r "
                             "as in fit.", pattern, names[pattern], select.best_name_)
-            chosen[pattern] = select.estimators_[names[pattern]]
             if self.shrinkage_[pattern] > 0:
                 weight, _ = self._shrinkage(self.pipeline_, chosen, X, missing | probe, probe,
                                             block)

@@ -276,7 +276,7 @@ def test_transform_switches_to_the_baseline_that_fills_the_data_at_hand_best(
     gappy = np.where(mask, np.nan, smooth)
     kept = copy.copy(fitted_family)
     kept.baselines_ = {k: copy.copy(b) for k, b in fitted_family.baselines_.items()}
-    kept.baselines_[pattern]._scores = lambda *args: {}  # nothing to compare: as fitted
+    kept.baselines_[pattern]._scores = lambda *args: ({}, None)  # no comparison: as fitted
     with caplog.at_level("INFO", logger="bptlearn.estimators._imputer"):
         switched = fitted_family.transform(gappy)
     assert f"pattern {pattern!r}" in caplog.text and "fills this data best" in caplog.text

@@ -274,10 +274,12 @@ class BestBaselineImputer(_BaseImputer):
             for name, est in self.estimators_.items():
                 fills[name] = _fill_blocks(est, X_obs, probe, block)[probe]
         scores = {k: float(np.mean((f - X[probe]) ** 2)) for k, f in fills.items()}
-        if not self.blend or len(X) < 4 or self.pattern not in ("scattered", "gaps"):
+        fold = np.nonzero(probe)[0] % 2  # every other window
+        if (not self.blend or len(X) < 4 or self.pattern not in ("scattered", "gaps")
+                or np.unique(fold).size < 2):
             return scores, None  # a few whole patches or channels: too few to re-weigh on
         singles = {k: f for k, f in fills.items() if k != BLEND}
-        scores[ADAPTED], weights = _stack(singles, X[probe], np.nonzero(probe)[0] % 2)
+        scores[ADAPTED], weights = _stack(singles, X[probe], fold)
         parts = {k: self.estimators_[k] for k in weights}
         return scores, _BlendImputer(parts, weights).fit(X[:1])
 

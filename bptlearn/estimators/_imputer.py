@@ -337,8 +337,8 @@ scale_, device_
                            ) -> tuple[dict, dict, dict]:
         """Per pattern present, the baseline and the weight of the correction, checked on
         observed samples of X hidden on purpose in that pattern: another baseline
-        replaces the fitted one where it is clearly better there (not for whole
-        channels: too few samples), and the correction's weight is the smaller of the
+        replaces the fitted one where it is more than 1 % better there (not for whole
+        channels, see ``_ADAPTED``), and the correction's weight is the smaller of the
         fitted shrinkage and the one that fills those samples best (data unlike the fit
         data get less of it, or none)."""
         best = {k: b.best_estimator_ for k, b in self.baselines_.items()}

@@ -268,3 +268,26 @@ def test_histories_not_longer_than_the_horizon_keep_the_fitted_baseline(fitted_s
         pred = fitted_signal.predict(noise)
     np.testing.assert_array_equal(pred, fitted_signal._predict_raw(noise))
     assert "backtest" not in caplog.text
+
+
+def test_frequency_phase_forecast_is_no_worse_than_its_sinusoid_on_held_back_windows():
+    """Fixed seed, windows of 2 patches -> 1: the dominant-frequency error and the phase
+    locking of held-back windows are no worse than those of the sinusoid the forecaster
+    builds on, and within 10 % of the better of the two sinusoids."""
+    from bptlearn.baselines import SinusoidForecaster
+    from bptlearn.metrics import dominant_frequency, instantaneous_phase
+
+    X, *_ = make_seeg_windows(n_patients=2, n_windows=16, n_patches=3, random_state=3)
+    h, f = X[..., :3000], X[..., 3000:]
+    fc = BPTForecaster(horizon=1, target="freq_phase", **FAST_NET).fit(h[:24], f[:24])
+    h_test, f_test = h[24:], f[24:]
+    f_true, ph_true = dominant_frequency(f_test, 250.0), instantaneous_phase(f_test)
+    err = np.mean(np.abs(fc.predict_frequency(h_test) - f_true))
+    base = {n: SinusoidForecaster(1, n_last=n_last).fit(h_test) for n, n_last in
+            (("sinusoid, last patch", None), ("sinusoid, history", 3000))}
+    base_err = {n: np.mean(np.abs(s.predict_frequency(h_test) - f_true)) for n, s in base.items()}
+    assert err <= 1.02 * base_err[fc.baseline_name_]
+    assert err <= 1.1 * min(base_err.values())
+    plv = phase_locking_value(ph_true, fc.predict(h_test))
+    assert plv >= 0.98 * phase_locking_value(ph_true,
+                                             base[fc.baseline_name_].predict_phase(h_test))

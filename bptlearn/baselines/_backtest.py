@@ -1,12 +1,13 @@
 """Baselines re-checked on the data at hand: forecasters backtested on the end of the
-histories they will extend, and the margin by which another baseline replaces the fitted
-one (forecaster predict, imputer transform)."""
+histories they will extend, and the rule by which another baseline replaces the fitted
+one (forecaster predict, at the default 3 % margin; imputer transform, at its own 1 %,
+since it keeps the correction over the new fill)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-SWITCH = 0.97  # another baseline replaces the fitted one only where it is >3 % better
+SWITCH = 0.97  # another forecasting baseline replaces the fitted one where >3 % better
 
 
 def backtest(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32

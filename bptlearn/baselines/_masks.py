@@ -115,6 +115,12 @@ def missing_pattern(missing: np.ndarray, *, patch_len: int = 1500, gap_len: int 
     return out.astype(str)
 
 
+def _repeats(pattern: str, n_chans: int) -> int:
+    """Copies of the windows that score a pattern hiding one channel (or one patch of it)
+    per window, each with another draw, so that more channels are scored (at most 4)."""
+    return min(n_chans, 4) if pattern in ("patch", "channel") else 1
+
+
 def validation_masks(X: np.ndarray, pattern: str, *, rate: float | None = None,
                      patch_len: int = 1500, random_state: Any = None
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -151,8 +157,7 @@ def validation_masks(X: np.ndarray, pattern: str, *, rate: float | None = None,
     >>> X_val.shape, int(mask.all(axis=-1).sum())
     ((8, 8, 100), 8)
     """
-    repeats = min(X.shape[1], 4) if pattern in ("patch", "channel") else 1
-    X_val = np.concatenate([X] * repeats)
+    X_val = np.concatenate([X] * _repeats(pattern, X.shape[1]))
     mask = make_missing_mask(X_val.shape, pattern, rate=rate, patch_len=patch_len,
                              random_state=random_state)
     return X_val, mask & np.isfinite(X_val)

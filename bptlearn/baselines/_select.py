@@ -72,6 +72,13 @@ def shrinkage(target: np.ndarray, correction: np.ndarray, groups: np.ndarray | N
     return s if gain > 0 else 0.0
 
 
+def channel_groups(shape: tuple[int, ...]) -> np.ndarray:
+    """Group ids for :func:`shrinkage` over (n_windows, n_chans, ...) arrays: one group per
+    channel of each window (its samples may be correlated), broadcast to ``shape``."""
+    return np.broadcast_to(np.arange(shape[0] * shape[1]).reshape(shape[0], shape[1], 1),
+                           (shape[0], shape[1], int(np.prod(shape[2:], dtype=int))))
+
+
 def _held_back(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, held back): the last ``fraction`` of the windows, a contiguous block
     (windows slid over one recording overlap, so a random split would leak)."""

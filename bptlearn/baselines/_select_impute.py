@@ -22,7 +22,7 @@ from ._impute import (
     _BaseImputer,
     _BlendImputer,
 )
-from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
+from ._masks import PATTERNS, _repeats, make_missing_mask, missing_pattern, validation_masks
 from ._select import _SELECT_PARAMS, _held_back
 
 
@@ -252,7 +252,7 @@ class BestBaselineImputer(_BaseImputer):
         rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_windows)).astype(int))
         X, missing = X[rows], missing[rows]
         if self.pattern in ("patch", "channel"):
-            repeats = min(X.shape[1], 4)
+            repeats = _repeats(self.pattern, X.shape[1])
             X, missing = np.concatenate([X] * repeats), np.concatenate([missing] * repeats)
             probe = self._probe_rows(missing, random_state)
         else:

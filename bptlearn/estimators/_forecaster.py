@@ -21,7 +21,7 @@ from ..baselines import (
     shrinkage,
 )
 from ..baselines._backtest import clearly_best
-from ..baselines._select import _held_back
+from ..baselines._select import _held_back, channel_groups
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
     ForecastBaseline,
@@ -258,10 +258,9 @@ scale_, device_
         correction = (self._run(_subset(signals, held), module) - base[held]).astype(float)
         target = (future[held] - base[held]).astype(float)
         P = self.encoder_.config.patch_len
-        rows = np.broadcast_to(np.arange(target.shape[0] * target.shape[1]).reshape(
-            target.shape[:2] + (1,)), target[..., :P].shape)  # one channel of one window
+        groups = channel_groups(target[..., :P].shape)
         weights = np.array([shrinkage(target[..., j * P:(j + 1) * P],
-                                      correction[..., j * P:(j + 1) * P], groups=rows)
+                                      correction[..., j * P:(j + 1) * P], groups=groups)
                             for j in range(self.horizon)])
         head.gate.copy_(torch.from_numpy(np.repeat(weights, P).astype(np.float32)))
         error = np.mean((target - np.repeat(weights, P) * correction) ** 2)

@@ -24,7 +24,7 @@ from ..baselines import (
     validation_masks,
 )
 from ..baselines._backtest import clearly_best
-from ..baselines._select import _held_back
+from ..baselines._select import _held_back, channel_groups
 from ..baselines._select_impute import fill_by_pattern
 from ..exceptions import BPTWarning
 from ..nn.heads import ImputationHead, ImputationModel
@@ -261,9 +261,7 @@ scale_, device_
         out = self._map_array(_pack(fill, hidden, (*X.shape[:2], -1, P)), module)
         correction = (out.reshape(fill.shape) - fill)[scored].astype(float)
         target = (X - fill)[scored].astype(float)
-        rows = np.broadcast_to(np.arange(X.shape[0] * X.shape[1]).reshape(X.shape[:2] + (1,)),
-                               X.shape)[scored]  # one channel of one window: one group
-        weight = shrinkage(target, correction, groups=rows)
+        weight = shrinkage(target, correction, groups=channel_groups(X.shape)[scored])
         return weight, float(np.mean((target - weight * correction) ** 2)
                              / max(np.mean(target ** 2), 1e-30))
 

@@ -28,6 +28,8 @@ neural-mass model no arm trained on, participation ratio, ridge recovery of band
 
     nice -n 10 python benchmarks/pretrain_objectives.py --study --out /tmp/study \
         --steps 1000 --arms a_spectral_seeg b_mixed c_mixed_events d_mixed_events_vicreg
+    python benchmarks/pretrain_objectives.py --study --out /tmp/study \
+        --evaluate run/model.safetensors my_run  # a row for trained weights, no training
 """
 
 from __future__ import annotations

@@ -170,8 +170,12 @@ def study(args: argparse.Namespace) -> None:
     rows = [("bandpower", lambda: evaluate_bandpower(sets)),
             ("random", lambda: evaluate(None, sets, random_state=0)),
             ("shipped", lambda: evaluate("bpt_nano.shipped", sets))]
-    for arm in args.arms or list(ARMS):
-        rows.append((arm, lambda arm=arm: train_and_evaluate(arm, args, out, sets)))
+    if getattr(args, "evaluate", None):  # trained weights on the same sets; nothing trains
+        weights, label = args.evaluate
+        rows.append((label, lambda: evaluate(weights, sets)))
+    else:
+        for arm in args.arms or list(ARMS):
+            rows.append((arm, lambda arm=arm: train_and_evaluate(arm, args, out, sets)))
     for arm, fn in rows:
         if arm in done:
             continue

@@ -4,7 +4,9 @@ For each protocol and data set, prints the MSE of the model and of every baselin
 by the MSE of the best baseline on that data (below 1: the model beats every baseline),
 the baseline the model chose in ``fit`` and the weight of its learned correction.
 
-Protocols: forecasting 2 and 20 patches ahead (12 s and 120 s); frequency-phase
+Protocols: forecasting 2 and 20 patches ahead (12 s and 120 s), on the simulated sets also
+scored on ictal channel-windows alone (at least half of the future inside a seizure: the
+rhythm a model could learn); frequency-phase
 forecasting of 5 patches (dominant-frequency MAE and 1 - PLV, as ratios to the best
 baseline); imputation of scattered samples (40 %), gaps of 0.2-2 s (20 % of each
 channel), a whole 6-s patch of one channel, a whole channel.
@@ -113,17 +115,23 @@ def row(data: str, protocol: str, errors: dict, model: str, note: str) -> None:
 
 
 def forecast_rows(data: str, fc: BPTForecaster, X: np.ndarray, y: np.ndarray,
-                  X_fit: np.ndarray, y_fit: np.ndarray) -> None:
+                  X_fit: np.ndarray, y_fit: np.ndarray, ictal: np.ndarray | None = None) -> None:
+    """One row over every window; with ``ictal`` (n, C) also one over those channel-windows
+    only (the seizure rhythm is the structure a model could learn)."""
     h = fc.horizon
     preds = {"BPTForecaster": fc.predict(X)}
     for name, est in default_forecasters(h).items():
         preds[name] = clone(est).fit(X_fit, y_fit).predict(X)
     preds["AR, test histories"] = ARForecaster(order="auto", max_order=20, horizon=h,
                                                per_channel=False).fit(X).predict(X)
+    note = (f"chose {fc.baseline_name_}, shrinkage {np.round(fc.shrinkage_[:3], 2).tolist()}"
+            f"{'...' if h > 3 else ''}")
     errors = {k: float(np.mean((p - y) ** 2)) for k, p in preds.items()}
-    row(data, f"forecast {h} patch", errors, "BPTForecaster",
-        f"chose {fc.baseline_name_}, shrinkage {np.round(fc.shrinkage_[:3], 2).tolist()}"
-        f"{'...' if h > 3 else ''}")
+    row(data, f"forecast {h} patch", errors, "BPTForecaster", note)
+    if ictal is not None and ictal.any():
+        errors = {k: float(np.mean(((p - y) ** 2)[ictal])) for k, p in preds.items()}
+        row(data, f"forecast {h}, ictal", errors, "BPTForecaster",
+            f"{int(ictal.sum())} channel-windows; {note}")
 
 
 def freq_phase_rows(data: str, fc: BPTForecaster, X: np.ndarray, y: np.ndarray) -> None:
@@ -191,18 +199,22 @@ def load_real() -> np.ndarray:
     return bdata.resample(data, raw.info["sfreq"], SFREQ).astype(np.float32)
 
 
-def fit_multichannel(label: str, train: list[np.ndarray], evals: dict[str, list[np.ndarray]],
+def fit_multichannel(label: str, train: list[np.ndarray], evals: dict[str, list],
                      cfg: argparse.Namespace) -> None:
-    """Fit the multichannel models and baselines on ``train`` recordings; score ``evals``."""
+    """Fit the multichannel models and baselines on ``train`` recordings; score ``evals``
+    (recordings: their seizure labels give the ictal rows)."""
     fast, kw, n_hist, limit = cfg.fast, cfg.kw, cfg.n_hist, cfg.limit
-    evals = {f"{data}|{label}": datas for data, datas in evals.items()}
+    labels = {f"{data}|{label}": [r.labels.astype(np.float32) for r in recs]
+              for data, recs in evals.items()}
+    evals = {f"{data}|{label}": [r.data for r in recs] for data, recs in evals.items()}
     if cfg.forecast:
         for horizon, stride in ((2, 24.0 if fast else 6.0), (20, 60.0 if fast else 18.0)):
             X_fit, y_fit = cut(train, n_hist, horizon, stride, limit)
             fc = BPTForecaster(horizon=horizon, **kw).fit(X_fit, y_fit)
             for data, datas in evals.items():
+                future_labels = cut(labels[data], n_hist, horizon, stride, limit)[1]
                 forecast_rows(data, fc, *cut(datas, n_hist, horizon, stride, limit), X_fit,
-                              y_fit)
+                              y_fit, ictal=future_labels.mean(-1) >= 0.5)
         X_fit, y_fit = cut(train, n_hist, 5, 12.0 if fast else 6.0, limit)
         fp = BPTForecaster(horizon=5, target="freq_phase", **kw).fit(X_fit, y_fit)
         for data, datas in evals.items():
@@ -250,10 +262,10 @@ def main() -> None:
     transfer, own = cfg.fit_on in ("both", "seeg"), cfg.fit_on in ("both", "own")
     recs = bdata.make_seeg(n_patients=n_pat, n_chans=8, duration=dur, random_state=0)
     train = [r.data for r in recs[:-1 if fast else -2]]
-    test = [r.data for r in recs[-1 if fast else -2:]]
-    nm = [r.data for r in bdata.make_neural_mass(n_patients=2 if fast else 4, n_chans=8,
-                                                  duration=dur, random_state=5)]
-    nm_train, nm_test = nm[:len(nm) // 2], nm[len(nm) // 2:]
+    test = recs[-1 if fast else -2:]  # recordings: their seizure labels give the ictal rows
+    nm = bdata.make_neural_mass(n_patients=2 if fast else 4, n_chans=8, duration=dur,
+                                random_state=5)
+    nm_train, nm_test = [r.data for r in nm[:len(nm) // 2]], nm[len(nm) // 2:]
     print(HEADER)
     fit_multichannel("seeg", train, {"make_seeg": test, **({"neural_mass": nm_test}
                                                             if transfer else {})}, cfg)

@@ -10,7 +10,8 @@ path a user takes, beside the 8-band log-power baseline with the same classifier
 * with ``--bonn PATH``, the Bonn intracranial set (see ``benchmarks/real_bonn.py``).
 
 Scores (AUC on each held-out patient, averaged over patients): leave-one-patient-out with
-all labels, and with 5 labels per class drawn from the other patients (5 draws each). Each
+all labels, and with 5 labels per class drawn from the other patients (5 draws each), whose
+balanced accuracy is also printed (``few BA``: the classes predicted, not the ranking). Each
 encoder learns its scaling (and ``n_components``) without labels from all windows of the
 set, as a semi-supervised user would.
 
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from bptlearn import BPTEncoder
 from bptlearn.data import make_neural_mass_windows, make_seeg_windows
@@ -77,10 +78,11 @@ def _w(weights: str | None) -> dict:
 
 
 def lopo(F: np.ndarray, y: np.ndarray, groups: np.ndarray, per_class: int = 5,
-         draws: int = 5) -> tuple[float, float]:
-    """Leave-one-patient-out AUC with all labels and with few, each averaged over patients."""
+         draws: int = 5) -> tuple[float, float, float]:
+    """Leave-one-patient-out AUC with all labels and with few, and the few-label balanced
+    accuracy (the predicted classes: does the ranking become decisions?), averaged."""
     rng = np.random.default_rng(0)
-    full, few = [], []
+    full, few, few_ba = [], [], []
     for g in np.unique(groups):
         train, test = groups != g, groups == g
         if len(np.unique(y[test])) < 2:
@@ -92,7 +94,8 @@ def lopo(F: np.ndarray, y: np.ndarray, groups: np.ndarray, per_class: int = 5,
                                              replace=False) for c in (0, 1)])
             model = probe().fit(F[idx], y[idx])
             few.append(roc_auc_score(y[test], model.predict_proba(F[test])[:, 1]))
-    return float(np.mean(full)), float(np.mean(few))
+            few_ba.append(balanced_accuracy_score(y[test], model.predict(F[test])))
+    return float(np.mean(full)), float(np.mean(few)), float(np.mean(few_ba))
 
 
 def main() -> None:
@@ -117,12 +120,13 @@ def main() -> None:
         bonn = X, np.r_[np.zeros(200), np.ones(100)].astype(int), X[:200], \
             np.r_[np.zeros(100), np.ones(100)].astype(int)
 
-    cols = [f"{s} {m}" for s in sets for m in ("all", "few")]
+    cols = [f"{s} {m}" for s in sets for m in ("all", "few", "few BA")]
     if bonn is not None:
         cols += ["Bonn E/CD", "Bonn D/C", "Bonn D/C few"]
-    print("AUC, StandardScaler + LogisticRegression; few = 5 labels per class; simulated "
-          f"sets: mean over random states {args.seeds}")
-    print(f"{'arm':44s}" + "".join(f"{c:>17s}" for c in cols))
+    print("AUC, StandardScaler + LogisticRegression; few = 5 labels per class; few BA: "
+          "their balanced accuracy; simulated sets: mean over random states "
+          f"{args.seeds}")
+    print(f"{'arm':44s}" + "".join(f"{c:>19s}" for c in cols))
     rows = {"8 log band powers (baseline)": None, **arms}
     for name, params in rows.items():
         t0 = time.perf_counter()
@@ -140,7 +144,7 @@ def main() -> None:
                 features(X_dc, params, args.weights)
             scores += [auc_cv(F_all, y_all), auc_cv(F_dc, y_dc),
                        auc_few(F_dc, y_dc, 5, 20)[0]]
-        print(f"{name:44s}" + "".join(f"{s:17.3f}" for s in scores)
+        print(f"{name:44s}" + "".join(f"{s:19.3f}" for s in scores)
               + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
 
 

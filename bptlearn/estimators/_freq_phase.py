@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..baselines import SinusoidForecaster
+from ..metrics._forecast import _plv
 
 
 def _sinusoids(horizon: int, patch_len: int, n_times: int) -> dict[str, SinusoidForecaster]:
@@ -15,11 +16,6 @@ def _sinusoids(horizon: int, patch_len: int, n_times: int) -> dict[str, Sinusoid
         out["sinusoid, history"] = SinusoidForecaster(horizon, patch_len=patch_len,
                                                       n_last=n_times)
     return out
-
-
-def _row_plv(phase_true: np.ndarray, phase_pred: np.ndarray) -> np.ndarray:
-    """Phase-locking value of each channel of each window: (n, C)."""
-    return np.abs(np.mean(np.exp(1j * (phase_true - phase_pred)), axis=-1))
 
 
 def _significant(gain: np.ndarray) -> bool:
@@ -51,7 +47,7 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
     w_freq = float(grid[np.argmin(errors.mean(axis=(1, 2)))])
     if not _significant(errors[0] - errors[int(round(w_freq * 20))]):
         w_freq = 0.0
-    plv_net, plv_base = _row_plv(ph_true, out[..., 1:]), _row_plv(ph_true, ph_base)  # (n, C)
+    plv_net, plv_base = _plv(ph_true, out[..., 1:]), _plv(ph_true, ph_base)  # (n, C)
     w_phase = float(_significant(plv_net - plv_base))
     f_err = np.mean(np.abs(base + w_freq * (out[..., 0] - base) - f_true))
     plv = np.mean(plv_net if w_phase else plv_base)

@@ -262,5 +262,9 @@ def phase_locking_value(phase_true: Any, phase_pred: Any, *, axis: int | None = 
             f"axis={axis} is out of range for phases of shape {a.shape}; use an axis in "
             f"[{-a.ndim}, {a.ndim - 1}] or None to pool every value."
         )
-    vector = np.mean(np.exp(1j * (a.astype(float) - b.astype(float))), axis=axis)
-    return float(np.mean(np.abs(vector)))
+    return float(np.mean(_plv(a.astype(float), b.astype(float), axis)))
+
+
+def _plv(phase_true: np.ndarray, phase_pred: np.ndarray, axis: int | None = -1) -> np.ndarray:
+    """Phase-locking values along ``axis``, not averaged (unchecked arrays)."""
+    return np.abs(np.mean(np.exp(1j * (phase_true - phase_pred)), axis=axis))

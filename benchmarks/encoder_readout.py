@@ -20,7 +20,7 @@ Scores on one simulated set move by up to 0.04 from one random state to the next
 
 Run (a few CPU-minutes)::
 
-    python benchmarks/encoder_readout.py [--bonn PATH] [--weights PATH] [--arms a,b]
+    python benchmarks/encoder_readout.py [--bonn PATH] [--weights PATH] [--arms ARM [ARM ...]]
                                          [--seeds S [S ...]]
 """
 
@@ -102,12 +102,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bonn", type=Path, default=None)
     parser.add_argument("--weights", default=None)
-    parser.add_argument("--arms", default=None, help="comma-separated arm names (default: all)")
+    parser.add_argument("--arms", nargs="+", default=None, choices=list(ARMS), metavar="ARM",
+                        help="arm names, each quoted (default: all)")
     parser.add_argument("--patients", type=int, default=6)
     parser.add_argument("--seeds", type=int, nargs="+", default=[101],
                         help="random states of the simulated sets; their scores are averaged")
     args = parser.parse_args()
-    arms = ARMS if args.arms is None else {k: ARMS[k] for k in args.arms.split(",")}
+    arms = ARMS if args.arms is None else {k: ARMS[k] for k in args.arms}
 
     sets = {name: [make(n_patients=args.patients, n_windows=30, n_patches=1, random_state=seed)
                    for seed in args.seeds]

@@ -18,10 +18,19 @@ set, as a semi-supervised user would.
 Scores on one simulated set move by up to 0.04 from one random state to the next:
 ``--seeds 101 102 103 104 105 0 1 2`` averages eight (a few CPU-minutes more).
 
+``--scale-per-patient`` first scales each simulated patient's windows by that patient's
+own robust channel statistics (median, 1.4826 x MAD), for every arm and the baseline alike:
+what ``to_windows(raw, normalize='robust')`` does to each recording, and what the
+pretraining contract does to each training patient. Without it each encoder learns one
+scaling from the windows of every patient pooled, so a patient's level of amplitude moves
+all its features, and a threshold learned on other patients does not transfer. (Bonn
+segments are 23.6 s recordings of their own; they are never scaled one by one here,
+which would erase the amplitude that tells ictal segments apart.)
+
 Run (a few CPU-minutes)::
 
     python benchmarks/encoder_readout.py [--bonn PATH] [--weights PATH] [--arms ARM [ARM ...]]
-                                         [--seeds S [S ...]]
+                                         [--seeds S [S ...]] [--scale-per-patient]
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from bptlearn import BPTEncoder
-from bptlearn.data import make_neural_mass_windows, make_seeg_windows
+from bptlearn.data import make_neural_mass_windows, make_seeg_windows, robust_channel_stats
 
 sys.path.insert(0, str(Path(__file__).parent))
 from real_bonn import (  # noqa: E402
@@ -73,6 +82,15 @@ def features(X: np.ndarray, params: dict, weights: str | None) -> np.ndarray:
     return BPTEncoder(device="cpu", **params).fit_transform(X)
 
 
+def scale_per_patient(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each patient's windows scaled by its own robust channel statistics."""
+    out = np.empty_like(X)
+    for g in np.unique(groups):
+        center, scale = robust_channel_stats(X[groups == g])
+        out[groups == g] = (X[groups == g] - center[:, None]) / scale[:, None]
+    return out
+
+
 def _w(weights: str | None) -> dict:
     return {} if weights is None else {"weights": weights}
 
@@ -107,6 +125,8 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=6)
     parser.add_argument("--seeds", type=int, nargs="+", default=[101],
                         help="random states of the simulated sets; their scores are averaged")
+    parser.add_argument("--scale-per-patient", action="store_true",
+                        help="scale each simulated patient's windows by its own statistics")
     args = parser.parse_args()
     arms = ARMS if args.arms is None else {k: ARMS[k] for k in args.arms}
 
@@ -114,6 +134,9 @@ def main() -> None:
                    for seed in args.seeds]
             for name, make in (("make_seeg", make_seeg_windows),
                                ("neural mass", make_neural_mass_windows))}
+    if args.scale_per_patient:
+        sets = {name: [(scale_per_patient(X, g), y, s, g) for X, y, s, g in per_seed]
+                for name, per_seed in sets.items()}
     bonn = None
     if args.bonn is not None:
         raw = load_bonn(args.bonn)
@@ -126,7 +149,7 @@ def main() -> None:
         cols += ["Bonn E/CD", "Bonn D/C", "Bonn D/C few"]
     print("AUC, StandardScaler + LogisticRegression; few = 5 labels per class; few BA: "
           "their balanced accuracy; simulated sets: mean over random states "
-          f"{args.seeds}")
+          f"{args.seeds}{', each patient scaled on its own' if args.scale_per_patient else ''}")
     print(f"{'arm':44s}" + "".join(f"{c:>19s}" for c in cols))
     rows = {"8 log band powers (baseline)": None, **arms}
     for name, params in rows.items():

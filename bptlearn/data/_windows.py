@@ -283,7 +283,10 @@ def to_windows(inst, sfreq: float | None = None, *,
     normalize : {None, 'robust', 'zscore'}, default=None
         Per-channel scaling over all windows (median/MAD or mean/std). Off by default:
         the estimators learn the scaling in ``fit`` (:func:`robust_channel_stats`), and a
-        per-window z-score would erase the amplitude that tells seizures apart.
+        per-window z-score would erase the amplitude that tells seizures apart. With
+        windows from several patients and few labels, ``'robust'`` on each recording
+        lets a classifier's threshold carry over between patients (see the user guide's
+        input scaling); the windows are then in scaled units, not the recording's.
     patch_len : int, default=1500
         Samples per patch (6 s at 250 Hz).
     target_sfreq : float, default=250.0

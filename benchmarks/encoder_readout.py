@@ -20,7 +20,7 @@ Scores on one simulated set move by up to 0.04 from one random state to the next
 
 ``--scale-per-patient`` first scales each simulated patient's windows by that patient's
 own robust channel statistics (median, 1.4826 x MAD), for every arm and the baseline alike:
-what ``to_windows(raw, normalize='robust')`` does to each recording, and what the
+what ``bptlearn.data.scale_by_recording`` does to each recording, and what the
 pretraining contract does to each training patient. Without it each encoder learns one
 scaling from the windows of every patient pooled, so a patient's level of amplitude moves
 all its features, and a threshold learned on other patients does not transfer. (Bonn
@@ -44,7 +44,7 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from bptlearn import BPTEncoder
-from bptlearn.data import make_neural_mass_windows, make_seeg_windows, robust_channel_stats
+from bptlearn.data import make_neural_mass_windows, make_seeg_windows, scale_by_recording
 
 sys.path.insert(0, str(Path(__file__).parent))
 from real_bonn import (  # noqa: E402
@@ -80,15 +80,6 @@ def features(X: np.ndarray, params: dict, weights: str | None) -> np.ndarray:
         enc = BPTEncoder(device="cpu", **params)
         return enc.fit_transform(X)[:, -enc._n_extra_columns():]
     return BPTEncoder(device="cpu", **params).fit_transform(X)
-
-
-def scale_per_patient(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each patient's windows scaled by its own robust channel statistics."""
-    out = np.empty_like(X)
-    for g in np.unique(groups):
-        center, scale = robust_channel_stats(X[groups == g])
-        out[groups == g] = (X[groups == g] - center[:, None]) / scale[:, None]
-    return out
 
 
 def _w(weights: str | None) -> dict:
@@ -135,7 +126,7 @@ def main() -> None:
             for name, make in (("make_seeg", make_seeg_windows),
                                ("neural mass", make_neural_mass_windows))}
     if args.scale_per_patient:
-        sets = {name: [(scale_per_patient(X, g), y, s, g) for X, y, s, g in per_seed]
+        sets = {name: [(scale_by_recording(X, g), y, s, g) for X, y, s, g in per_seed]
                 for name, per_seed in sets.items()}
     bonn = None
     if args.bonn is not None:
@@ -154,18 +145,18 @@ def main() -> None:
     rows = {"8 log band powers (baseline)": None, **arms}
     for name, params in rows.items():
         t0 = time.perf_counter()
+
+        def arm(X: np.ndarray, params: dict | None = params) -> np.ndarray:
+            return band_power_features(X) if params is None else \
+                features(X, params, args.weights)
+
         scores = []
         for per_seed in sets.values():
-            runs = [lopo(band_power_features(X) if params is None else
-                         features(X, params, args.weights), y, groups)
-                    for X, y, _, groups in per_seed]
+            runs = [lopo(arm(X), y, groups) for X, y, _, groups in per_seed]
             scores += list(np.mean(runs, axis=0))
         if bonn is not None:
             X_all, y_all, X_dc, y_dc = bonn
-            F_all = band_power_features(X_all) if params is None else \
-                features(X_all, params, args.weights)
-            F_dc = band_power_features(X_dc) if params is None else \
-                features(X_dc, params, args.weights)
+            F_all, F_dc = arm(X_all), arm(X_dc)
             scores += [auc_cv(F_all, y_all), auc_cv(F_dc, y_dc),
                        auc_few(F_dc, y_dc, 5, 20)[0]]
         print(f"{name:44s}" + "".join(f"{s:19.3f}" for s in scores)

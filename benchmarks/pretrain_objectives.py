@@ -47,7 +47,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from bptlearn.baselines import BandPowerSeizureDetector
-from bptlearn.data import make_seeg_windows, robust_channel_stats
+from bptlearn.data import make_seeg_windows, scale_by_recording
 from bptlearn.nn import BPTModel
 from bptlearn.pretraining import OBJECTIVES, pretrain
 from bptlearn.weights import load
@@ -59,12 +59,8 @@ def eval_set(seed: int, n_patients: int) -> tuple[np.ndarray, np.ndarray, np.nda
     """Held-out windows (µV), their robustly scaled copy, labels and patient ids."""
     X, y, _, groups = make_seeg_windows(n_patients=n_patients, n_chans=8, n_windows=30,
                                         n_patches=3, random_state=EVAL_SEED + seed)
-    scaled = np.empty_like(X)
-    for g in np.unique(groups):  # per patient and channel, as the pretraining contract says
-        idx = groups == g
-        center, scale = robust_channel_stats(X[idx])
-        scaled[idx] = (X[idx] - center[None, :, None]) / scale[None, :, None]
-    return X, scaled, y, groups
+    # per patient and channel, as the pretraining contract says
+    return X, scale_by_recording(X, groups), y, groups
 
 
 @torch.inference_mode()

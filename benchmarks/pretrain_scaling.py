@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bptlearn.data import make_seeg_windows, read_recording, robust_channel_stats
+from bptlearn.data import make_seeg_windows, read_recording, scale_by_recording
 from bptlearn.pretraining import PretrainModule, get_objective, pretrain, random_mask
 from bptlearn.weights import load
 
@@ -53,21 +53,11 @@ REAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "real" / \
 N_PATCHES = 3
 
 
-def scaled_windows(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each patient's channels scaled by their robust statistics (the pretraining contract)."""
-    out = np.empty_like(X, dtype=np.float32)
-    for g in np.unique(groups):
-        idx = groups == g
-        center, scale = robust_channel_stats(X[idx])
-        out[idx] = (X[idx] - center[None, :, None]) / scale[None, :, None]
-    return out
-
-
 def eval_sets() -> dict[str, np.ndarray]:
     sets = {}
     X, _, _, g = make_seeg_windows(n_patients=3, n_chans=8, n_windows=12, n_patches=N_PATCHES,
                                    random_state=20_000)
-    sets["make_seeg, held-out patients"] = scaled_windows(X, g)
+    sets["make_seeg, held-out patients"] = scale_by_recording(X, g)
     try:
         from bptlearn.data import make_neural_mass_windows
     except ImportError:
@@ -75,13 +65,13 @@ def eval_sets() -> dict[str, np.ndarray]:
     else:
         X, _, _, g = make_neural_mass_windows(n_patients=3, n_chans=8, n_windows=12,
                                               n_patches=N_PATCHES, random_state=20_000)
-        sets["neural mass, never trained on"] = scaled_windows(X, g)
+        sets["neural mass, never trained on"] = scale_by_recording(X, g)
     raw = read_recording(REAL)
     neural = [ch for ch in raw.ch_names if ch.startswith(("LFP", "ECOG"))]  # not MOV_RIGHT
     data = raw.copy().pick(neural).resample(250.0, verbose=False).get_data()
     n = N_PATCHES * 1500
     windows = data[None, :, :n].astype(np.float64)
-    sets["real LFP/ECoG, 19 s"] = scaled_windows(windows, np.zeros(1))
+    sets["real LFP/ECoG, 19 s"] = scale_by_recording(windows, np.zeros(1))
     return sets
 
 

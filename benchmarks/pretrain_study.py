@@ -170,7 +170,7 @@ def study(args: argparse.Namespace) -> None:
     rows = [("bandpower", lambda: evaluate_bandpower(sets)),
             ("random", lambda: evaluate(None, sets, random_state=0)),
             ("shipped", lambda: evaluate("bpt_nano.shipped", sets))]
-    if getattr(args, "evaluate", None):  # trained weights on the same sets; nothing trains
+    if args.evaluate:  # trained weights on the same sets; nothing trains
         weights, label = args.evaluate
         rows.append((label, lambda: evaluate(weights, sets)))
     else:

@@ -28,11 +28,10 @@ import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import torch
 
-from bptlearn.data import make_seeg_windows, robust_channel_stats
+from bptlearn.data import make_seeg_windows, scale_by_recording
 from bptlearn.nn import BPTModel
 from bptlearn.pretraining import PretrainModule, get_objective, pretrain, random_mask
 
@@ -50,12 +49,10 @@ objectives = {"all tokens": get_objective("official"), "hidden tokens": get_obje
 # Held-out patients, scaled as in pretraining
 # -------------------------------------------
 # Each patient's channels are scaled by their median and robust spread
-# (:func:`~bptlearn.data.robust_channel_stats`), the contract of pretrained weights.
+# (:func:`~bptlearn.data.scale_by_recording`), the contract of pretrained weights.
 X, _, _, groups = make_seeg_windows(n_patients=3, n_windows=4 if FAST else 20,
                                     n_patches=n_patches, random_state=10_000)
-for g in np.unique(groups):
-    center, scale = robust_channel_stats(X[groups == g])
-    X[groups == g] = (X[groups == g] - center[:, None]) / scale[:, None]
+X = scale_by_recording(X, groups)
 x_eval = torch.from_numpy(X).reshape(len(X), X.shape[1], n_patches, 1500)
 mask = random_mask(tuple(x_eval.shape[:3]), 0.4, torch.Generator().manual_seed(0))
 

@@ -17,7 +17,7 @@ from ._reference import (
     rereference_mne,
 )
 from ._resample import resample, resample_ratio
-from ._scaling import FLAT_SCALE, robust_channel_stats
+from ._scaling import FLAT_SCALE, robust_channel_stats, scale_by_recording
 from ._stream import iter_windows
 from ._synthetic import make_seeg
 from ._synthetic_windows import make_neural_mass_windows, make_seeg_windows
@@ -52,5 +52,6 @@ __all__ = [
     "resample",
     "resample_ratio",
     "robust_channel_stats",
+    "scale_by_recording",
     "to_windows",
 ]

@@ -1,4 +1,5 @@
-"""Robust per-channel scaling statistics, shared by pretraining and the estimators."""
+"""Robust per-channel scaling statistics, shared by pretraining and the estimators, and
+the per-recording scaling built on them."""
 
 from __future__ import annotations
 
@@ -97,3 +98,54 @@ def robust_channel_stats(X, axis: int = -1, *, return_flat: bool = False):
         scale[flat] = 1.0
     logger.debug("robust_channel_stats: %d channels, %d flat", n_chans, int(flat.sum()))
     return (center, scale, flat) if return_flat else (center, scale)
+
+
+def scale_by_recording(X, groups=None) -> np.ndarray:
+    """Scale windows by the robust statistics of the recording each came from.
+
+    Each recording's windows are centred on each channel's median and divided by its
+    robust spread (:func:`robust_channel_stats` over that recording's windows), as
+    ``to_windows(raw, normalize='robust')`` does to one recording and as pretraining does
+    to every training patient. With windows from several patients and few labels, this
+    lets a classifier's threshold learned on some patients carry over to the others (see
+    the user guide, input scaling). The result is in scaled units; ``X`` is not modified.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_windows, n_chans, n_times)
+        Windows, finite values only.
+    groups : array-like of shape (n_windows,) or None, default=None
+        The recording (or patient) of each window; ``None`` scales all windows as one
+        recording.
+
+    Returns
+    -------
+    X_scaled : ndarray of shape (n_windows, n_chans, n_times), float32
+        The windows in the order given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.data import scale_by_recording
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(4, 2, 1000)) * np.array([1.0, 1.0, 50.0, 50.0])[:, None, None]
+    >>> X_scaled = scale_by_recording(X, groups=[0, 0, 1, 1])
+    >>> bool(np.allclose(X_scaled[:2].std(), X_scaled[2:].std(), rtol=0.05))
+    True
+    """
+    X = np.asarray(X)
+    if X.ndim != 3:
+        raise ValueError(
+            f"X must have shape (n_windows, n_chans, n_times), got an array of shape "
+            f"{X.shape}; cut recordings into windows first (bptlearn.data.to_windows).")
+    groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
+    if groups.shape != (len(X),):
+        raise ValueError(
+            f"groups must hold one recording id per window, shape ({len(X)},), got shape "
+            f"{groups.shape}.")
+    out = np.empty(X.shape, dtype=np.float32)
+    for g in np.unique(groups):
+        rows = groups == g
+        center, scale = robust_channel_stats(X[rows])
+        out[rows] = (X[rows] - center[:, None]) / scale[:, None]
+    return out

@@ -1,9 +1,9 @@
-"""Tests of robust_channel_stats."""
+"""Tests of robust_channel_stats and scale_by_recording."""
 
 import numpy as np
 import pytest
 
-from bptlearn.data import robust_channel_stats
+from bptlearn.data import robust_channel_stats, scale_by_recording
 from bptlearn.exceptions import BPTWarning
 
 
@@ -75,3 +75,43 @@ def test_robust_stats_reject_1d_input():
 def test_robust_stats_reject_the_window_axis_as_time_axis(rng):
     with pytest.raises(ValueError, match=r"axis=0 is the window axis"):
         robust_channel_stats(rng.normal(size=(2, 3, 10)), axis=0)
+
+
+def test_scale_by_recording_scales_each_recording_by_its_own_stats(rng):
+    X = rng.normal(3.0, 1.0, size=(6, 2, 500))
+    X[3:] = X[3:] * 40.0 + 7.0  # a louder recording, offset
+    groups = np.array([0, 0, 0, 1, 1, 1])
+    out = scale_by_recording(X, groups)
+    assert out.shape == X.shape and out.dtype == np.float32
+    for rows in (slice(0, 3), slice(3, 6)):
+        center, scale = robust_channel_stats(X[rows])
+        expected = (X[rows] - center[:, None]) / scale[:, None]
+        np.testing.assert_allclose(out[rows], expected, rtol=1e-5, atol=1e-5)
+    # both recordings end on the same footing: median 0, robust spread 1 per channel
+    for rows in (slice(0, 3), slice(3, 6)):
+        center, scale = robust_channel_stats(out[rows])
+        np.testing.assert_allclose(center, 0.0, atol=1e-5)
+        np.testing.assert_allclose(scale, 1.0, rtol=1e-4)
+
+
+def test_scale_by_recording_keeps_order_and_input_and_pools_without_groups(rng):
+    X = rng.normal(size=(4, 3, 200))
+    before = X.copy()
+    groups = np.array([1, 0, 1, 0])  # interleaved recordings keep their window order
+    out = scale_by_recording(X, groups)
+    np.testing.assert_array_equal(X, before)
+    center, scale = robust_channel_stats(X[groups == 1])
+    np.testing.assert_allclose(out[[0, 2]], (X[[0, 2]] - center[:, None]) / scale[:, None],
+                               rtol=1e-5, atol=1e-5)
+    center, scale = robust_channel_stats(X)
+    np.testing.assert_allclose(scale_by_recording(X), (X - center[:, None]) / scale[:, None],
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("X, groups, match", [
+    (np.zeros((3, 100)), None, "n_windows, n_chans, n_times"),
+    (np.ones((3, 2, 100)), [0, 1], "one recording id per window"),
+])
+def test_scale_by_recording_rejects_bad_shapes(X, groups, match):
+    with pytest.raises(ValueError, match=match):
+        scale_by_recording(X, groups)

@@ -147,10 +147,10 @@ def freq_phase_rows(data: str, fc: BPTForecaster, X: np.ndarray, y: np.ndarray) 
     freq = {k: float(np.mean(np.abs(f - f_true))) for k, (f, _) in preds.items()}
     phase = {k: 1.0 - phase_locking_value(ph_true, p) for k, (_, p) in preds.items()}
     row(data, "freq MAE", freq, "BPTForecaster", f"MAE {freq['BPTForecaster']:.2f} Hz; chose "
-        f"{fc.baseline_name_}, network's weight {fc.shrinkage_['frequency']:.2f}")
+        f"{fc.baseline_name_['frequency']}, network's weight {fc.shrinkage_['frequency']:.2f}")
     row(data, "phase 1-PLV", phase, "BPTForecaster",
-        f"PLV {1 - phase['BPTForecaster']:.3f}; network's phase "
-        f"{'used' if fc.shrinkage_['phase'] else 'not used'}")
+        f"PLV {1 - phase['BPTForecaster']:.3f}; chose {fc.baseline_name_['phase']}, network's "
+        f"phase {'used' if fc.shrinkage_['phase'] else 'not used'} (predict re-checks both)")
 
 
 def impute_rows(data: str, imp: BPTImputer, X: np.ndarray, X_fit: np.ndarray,

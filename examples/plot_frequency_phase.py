@@ -13,12 +13,13 @@ Three baselines need no training: the history's dominant frequency continued as 
 sinusoid from its final phase (:class:`~bptlearn.baselines.SinusoidForecaster`), over
 the whole history or over its last 6-s patch only, and the last patch **repeated**
 (:class:`~bptlearn.baselines.RepeatLastForecaster`), whose Hilbert phase is taken.
-``fit`` builds the forecast over the better of the two sinusoids on held-back training
-windows (``baseline_name_``): the network's frequency corrects the sinusoid's by the
-weight with the lowest error there, and its phase is used only where it locks to the
-true phase significantly better (``shrinkage_``, ``residual_gain_``: the forecast's
-error over the sinusoid's, at most 1). Set ``BPTLEARN_FAST=1`` for a quick run on less
-data.
+``fit`` builds the forecast over the best of the three for the frequency and the best
+for the phase on held-back training windows (``baseline_name_``): the network's
+frequency corrects the baseline's by the weight with the lowest error there, and its
+phase is used only where it locks to the true phase significantly better
+(``shrinkage_``, ``residual_gain_``: the forecast's error over the baseline's, at most
+1). ``predict`` re-checks both baselines on the test histories themselves. Set
+``BPTLEARN_FAST=1`` for a quick run on less data.
 """
 
 # %%
@@ -70,7 +71,7 @@ print(f"{len(X_train)} training and {len(X_test)} test windows of {n_history} pa
 fc = BPTForecaster(horizon=HORIZON, target="freq_phase", max_epochs=max_epochs, device="cpu",
                    random_state=0).fit(X_train, y_train)
 print(f"built on {fc.baseline_name_!r}, network's weights {fc.shrinkage_}; held-back "
-      f"training windows, forecast over sinusoid: {fc.residual_gain_}")
+      f"training windows, forecast over baseline: {fc.residual_gain_}")
 t_future = np.arange(1, HORIZON * PATCH + 1) / SFREQ
 repeated = RepeatLastForecaster(horizon=HORIZON).fit(X_test).predict(X_test)
 sinusoids = {"History continued": SinusoidForecaster(HORIZON, n_last=X_test.shape[-1]),

@@ -10,6 +10,11 @@ import numpy as np
 SWITCH = 0.97  # another forecasting baseline replaces the fitted one where >3 % better
 
 
+def evenly_spaced(n: int, max_windows: int) -> np.ndarray:
+    """Indices of up to ``max_windows`` of ``n`` windows, evenly spaced, first and last kept."""
+    return np.unique(np.linspace(0, n - 1, min(n, max_windows)).astype(int))
+
+
 def backtest(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32
              ) -> dict[str, float]:
     """MSE of each fitted forecaster predicting the last ``n_out`` samples of ``X`` from
@@ -17,7 +22,7 @@ def backtest(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32
     whose minimum history is longer than what is left is not scored."""
     if X.shape[-1] <= n_out:
         return {}
-    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_windows)).astype(int))
+    rows = evenly_spaced(len(X), max_windows)
     past, future = X[rows, :, :-n_out], X[rows, :, -n_out:]
     return {name: float(np.mean((est.predict(past) - future) ** 2))
             for name, est in estimators.items() if past.shape[-1] >= est._min_times()}

@@ -32,7 +32,7 @@ from ..nn.heads import (
 from ..nn.losses import FreqPhaseLoss
 from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
-from ._freq_phase import blend_freq_phase, fit_freq_phase
+from ._freq_phase import baseline_forecast, blend_freq_phase, fit_freq_phase, recheck
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
 
@@ -82,13 +82,14 @@ class BPTForecaster(RegressorMixin, _BPTNet):
 
     With ``target='freq_phase'`` it predicts instead the dominant frequency of each
     channel's future segment and its instantaneous (Hilbert) phase at every future
-    sample, over the same kind of baseline: the history's dominant frequency continued
+    sample, over the same kind of baselines: the history's dominant frequency continued
     as a sinusoid (:class:`~bptlearn.baselines.SinusoidForecaster`, from the last patch
-    or the whole history, whichever the held-back windows favour). The network's
-    frequency is a correction to the sinusoid's, weighted to the lowest absolute error
-    on the held-back windows (0 unless significant); its phase
-    replaces the sinusoid's only where it locks to the true phase significantly better
-    on the held-back windows. Read more in the :ref:`User Guide <forecasting>`.
+    or the whole history) and the last patch repeated; the held-back windows choose one
+    for the frequency and one for the phase. The network's frequency is a correction to
+    the baseline's, weighted to the lowest absolute error on the held-back windows (0
+    unless significant); its phase replaces the baseline's only where it locks to the
+    true phase significantly better there. ``predict`` re-checks both baselines by a
+    backtest on the histories, as for the signal. Read more in the :ref:`User Guide <forecasting>`.
 
     Parameters
     ----------
@@ -107,18 +108,20 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
     ----------
     n_future_ : int
         Samples forecast per channel at the model's 250 Hz (``horizon * 1500``).
-    baseline_name_ : str
+    baseline_name_ : str or dict
         The baseline the forecast builds on ('history mean', 'repeat last patch',
-        'AR (BIC order)'; 'sinusoid, last patch' or 'sinusoid, history' for
-        ``'freq_phase'``).
-    baseline_ : estimator
-        That baseline, fitted on the scaled fit windows at 250 Hz.
+        'AR (BIC order)'). For ``'freq_phase'``: ``{'frequency': name, 'phase': name}``,
+        each 'sinusoid, last patch', 'sinusoid, history' or 'repeat last patch'.
+    baseline_ : estimator or dict
+        That baseline, fitted on the scaled fit windows at 250 Hz (for ``'freq_phase'``,
+        one per quantity, keyed as ``baseline_name_``).
     baselines_ : BestBaselineForecaster
         The selector, with every candidate refitted (``'signal'`` only), which
         :meth:`predict` re-scores on the histories it extends.
-    baseline_scores_ : dict of str to float
-        Held-back MSE of every candidate baseline (scaled units; for ``'freq_phase'``
-        the mean absolute error of the dominant frequency, in Hz).
+    baseline_scores_ : dict
+        Held-back MSE of every candidate baseline (scaled units). For ``'freq_phase'``:
+        ``{'frequency': mean absolute error of the dominant frequency in Hz, 'phase':
+        1 - mean phase-locking value}``, each a dict of candidate name to score.
     shrinkage_ : ndarray of shape (horizon,) or dict
         Weight of the learned correction in each future patch (0: the baseline alone).
         For ``'freq_phase'``: ``{'frequency': weight of the network's frequency over the
@@ -277,9 +280,10 @@ scale_, device_
         val = _subset(signals, held)
         out = self._run(val, lambda x: freq_phase_output(*module(x), _FREQ_SCALE))
         history = self._run(val, lambda x: x.flatten(2))
+        config = self.encoder_.config
         vars(self).update(fit_freq_phase(out, history, targets[held][..., 0],
                                          targets[held][..., 1:], self.horizon,
-                                         self.encoder_.config.patch_len))
+                                         config.patch_len, config.sfreq))
         return net
 
     def _window_stats(self, signals: Signals) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +316,10 @@ scale_, device_
                                                "seen in fit.")
         out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
         history = self._run(signals, lambda x: x.flatten(2))
-        return blend_freq_phase(out, history, self.baseline_, self.shrinkage_)
+        P, sfreq = self.encoder_.config.patch_len, self.encoder_.config.sfreq
+        baselines, weights = recheck(history, self.baseline_, self.baseline_name_,
+                                     self.shrinkage_, self.horizon, P, sfreq)
+        return blend_freq_phase(out, history, baselines, weights, sfreq)
 
     def predict(self, X: Any) -> np.ndarray:
         """Forecast samples at 250 Hz, or the future phase (radians) for ``'freq_phase'``.
@@ -323,7 +330,11 @@ scale_, device_
         Where one is more than 3 % better than ``baseline_name_``, its forecast is
         returned without the learned correction (learned over the other baseline), and
         the switch is logged at INFO. Histories not longer than ``horizon`` patches keep
-        the fitted choice.
+        the fitted choice. For ``'freq_phase'`` the three baselines forecast the last
+        ``min(horizon, n_patches // 2)`` patches (at least 2 when ``horizon`` is), and
+        one more than 3 % and 2 standard errors better replaces the fitted frequency or
+        phase baseline, without the network's correction; a phase taken from the
+        network is kept.
 
         Parameters
         ----------
@@ -370,7 +381,9 @@ scale_, device_
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
                                            why="The baseline is fitted per channel.")
         if self.target == "freq_phase":
-            return self.baseline_.predict_phase(self._run(signals, lambda x: x.flatten(2)))
+            history = self._run(signals, lambda x: x.flatten(2))
+            sfreq = self.encoder_.config.sfreq
+            return baseline_forecast(self.baseline_["phase"], history, sfreq)[1]
         return self._run(signals, self.readout_.baseline,
                          post=lambda y, c, s: y * s[..., 0] + c[..., 0])
 

@@ -1,21 +1,51 @@
-"""The frequency-phase forecast over its sinusoid baseline: which sinusoid, and how much of
-the network's frequency and phase to use, chosen on held-back windows."""
+"""The frequency-phase forecast over its baselines: which baseline gives the frequency and
+which the phase, how much of the network's frequency and phase to use (chosen on held-back
+windows), and the backtest by which ``predict`` re-checks both baselines on the histories."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import numpy as np
 
-from ..baselines import SinusoidForecaster
+from ..baselines import RepeatLastForecaster, SinusoidForecaster
+from ..baselines._backtest import clearly_best, evenly_spaced
+from ..metrics import dominant_frequency, instantaneous_phase
 from ..metrics._forecast import _plv
 
+QUANTITIES = ("frequency", "phase")
+logger = logging.getLogger(__name__)
 
-def _sinusoids(horizon: int, patch_len: int, n_times: int) -> dict[str, SinusoidForecaster]:
-    """The history's dominant frequency continued, from its last patch or the whole history."""
-    out = {"sinusoid, last patch": SinusoidForecaster(horizon, patch_len=patch_len)}
+
+def candidates(horizon: int, patch_len: int, n_times: int, sfreq: float) -> dict[str, Any]:
+    """The history's dominant frequency continued as a sinusoid, from its last patch or the
+    whole history, and the last patch repeated (whose Hilbert phase is taken)."""
+    out = {"sinusoid, last patch": SinusoidForecaster(horizon, patch_len=patch_len, sfreq=sfreq),
+           "repeat last patch": RepeatLastForecaster(horizon, patch_len=patch_len)}
     if n_times > patch_len:
-        out["sinusoid, history"] = SinusoidForecaster(horizon, patch_len=patch_len,
+        out["sinusoid, history"] = SinusoidForecaster(horizon, patch_len=patch_len, sfreq=sfreq,
                                                       n_last=n_times)
     return out
+
+
+def baseline_forecast(est: Any, history: np.ndarray, sfreq: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Frequency (n, C) and phases (n, C, T) of a fitted baseline."""
+    if isinstance(est, SinusoidForecaster):
+        return est.predict_frequency(history), est.predict_phase(history)
+    future = est.predict(history)
+    return dominant_frequency(future, sfreq), instantaneous_phase(future)
+
+
+def _errors(forecasts: dict, f_true: np.ndarray, ph_true: np.ndarray) -> dict[str, dict]:
+    """Absolute frequency error and 1 - PLV of each baseline's forecast, (n, C) each."""
+    return {"frequency": {k: np.abs(f - f_true) for k, (f, _) in forecasts.items()},
+            "phase": {k: 1 - _plv(ph_true, p) for k, (_, p) in forecasts.items()}}
+
+
+def _scores(errors: dict[str, dict]) -> dict[str, dict[str, float]]:
+    return {q: {k: float(np.mean(e)) for k, e in errors[q].items()} for q in QUANTITIES}
 
 
 def _significant(gain: np.ndarray) -> bool:
@@ -25,23 +55,24 @@ def _significant(gain: np.ndarray) -> bool:
 
 
 def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
-                   ph_true: np.ndarray, horizon: int, patch_len: int) -> dict:
+                   ph_true: np.ndarray, horizon: int, patch_len: int, sfreq: float) -> dict:
     """The fitted attributes of a frequency-phase forecaster, from held-back windows.
 
     ``out`` (n, C, 1 + T): the network's frequency (Hz) then phases; ``history``
     (n, C, n_times) the windows it read; ``f_true`` (n, C) and ``ph_true`` (n, C, T)
-    the targets. Frequencies are scored by absolute error (the task's metric). The
-    sinusoid with the lower error is the baseline; the network's frequency is a
-    correction to it, weighted in [0, 1] (steps of 0.05) to the lowest error, 0 unless
-    the gain is 2 standard errors above 0 across channels of windows; its phase
-    replaces the sinusoid's only where its phase-locking value is 2 standard errors
-    higher.
+    the targets. The candidate with the lowest absolute frequency error gives the
+    frequency baseline, the one with the highest phase-locking value the phase baseline.
+    The network's frequency is a correction to the baseline's, weighted in [0, 1] (steps
+    of 0.05) to the lowest error, 0 unless the gain is 2 standard errors above 0 across
+    channels of windows; its phase replaces the baseline's only where its phase-locking
+    value is 2 standard errors higher.
     """
-    candidates = _sinusoids(horizon, patch_len, history.shape[-1])
-    f_base = {k: est.fit(history).predict_frequency(history) for k, est in candidates.items()}
-    scores = {k: float(np.mean(np.abs(f - f_true))) for k, f in f_base.items()}
-    name = min(scores, key=scores.get)
-    base, ph_base = f_base[name], candidates[name].predict_phase(history)
+    fitted = {k: est.fit(history) for k, est in
+              candidates(horizon, patch_len, history.shape[-1], sfreq).items()}
+    forecasts = {k: baseline_forecast(est, history, sfreq) for k, est in fitted.items()}
+    scores = _scores(_errors(forecasts, f_true, ph_true))
+    names = {q: min(scores[q], key=scores[q].get) for q in QUANTITIES}
+    base, ph_base = forecasts[names["frequency"]][0], forecasts[names["phase"]][1]
     grid = np.round(np.linspace(0.0, 1.0, 21), 2)
     errors = np.abs(base + grid[:, None, None] * (out[..., 0] - base) - f_true)  # (21, n, C)
     w_freq = float(grid[np.argmin(errors.mean(axis=(1, 2)))])
@@ -50,19 +81,60 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
     plv_net, plv_base = _plv(ph_true, out[..., 1:]), _plv(ph_true, ph_base)  # (n, C)
     w_phase = float(_significant(plv_net - plv_base))
     f_err = np.mean(np.abs(base + w_freq * (out[..., 0] - base) - f_true))
-    plv = np.mean(plv_net if w_phase else plv_base)
-    return {"baseline_": candidates[name], "baseline_name_": name, "baseline_scores_": scores,
+    phase_err = np.mean(1 - (plv_net if w_phase else plv_base))
+    return {"baseline_": {q: fitted[names[q]] for q in QUANTITIES},
+            "baseline_name_": names, "baseline_scores_": scores,
             "shrinkage_": {"frequency": w_freq, "phase": w_phase},
             "residual_gain_": {
-                "frequency": float(f_err / max(scores[name], 1e-30)),
-                "phase": float((1 - plv) / max(1 - np.mean(plv_base), 1e-30))}}
+                "frequency": float(f_err / max(scores["frequency"][names["frequency"]], 1e-30)),
+                "phase": float(phase_err / max(scores["phase"][names["phase"]], 1e-30))}}
 
 
-def blend_freq_phase(out: np.ndarray, history: np.ndarray, baseline: SinusoidForecaster,
-                     weights: dict) -> tuple[np.ndarray, np.ndarray]:
+def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str],
+            weights: dict[str, float], horizon: int, patch_len: int, sfreq: float,
+            max_windows: int = 256) -> tuple[dict[str, Any], dict[str, float]]:
+    """The baselines and network weights of each quantity after a backtest on ``history``.
+
+    Every candidate forecasts the last ``min(horizon, n_patches // 2)`` patches of up to
+    ``max_windows`` evenly spaced histories (n, C, n_times) from the patches before them,
+    at least 2 patches when ``horizon`` is (a phase-locking value over one patch cannot
+    tell the last patch repeated from a rhythm continued).
+    One that beats the fitted baseline of a quantity (``names``) there by more than 3 %
+    and by 2 standard errors across channels of windows replaces it, refitted on
+    ``history``, without the network's correction (weight 0), and the switch is logged at
+    INFO. A phase that fit took from the network is kept: it builds on no baseline.
+    Histories too short for that keep the fitted choice.
+    """
+    n_back = min(horizon, history.shape[-1] // patch_len // 2)
+    if n_back < min(horizon, 2):  # one patch repeated locks to any rhythm over one patch
+        return baselines, weights
+    rows = evenly_spaced(len(history), max_windows)
+    past, future = history[rows, :, :-n_back * patch_len], history[rows, :, -n_back * patch_len:]
+    forecasts = {k: baseline_forecast(est.fit(past), past, sfreq) for k, est in
+                 candidates(n_back, patch_len, past.shape[-1], sfreq).items()}
+    errors = _errors(forecasts, dominant_frequency(future, sfreq), instantaneous_phase(future))
+    scores = _scores(errors)
+    baselines, weights = dict(baselines), dict(weights)
+    for q in QUANTITIES:
+        best = clearly_best(scores[q], names[q])
+        if (best != names[q] and _significant(errors[q][names[q]] - errors[q][best])
+                and not (q == "phase" and weights[q])):
+            logger.info("A backtest on the histories forecasts the %s of their last patches "
+                        "best with %r, not %r as in fit; it is used without the network's.",
+                        q, best, names[q])
+            baselines[q] = candidates(horizon, patch_len, history.shape[-1], sfreq)[best]
+            baselines[q].fit(history)
+            weights[q] = 0.0
+    return baselines, weights
+
+
+def blend_freq_phase(out: np.ndarray, history: np.ndarray, baselines: dict[str, Any],
+                     weights: dict[str, float], sfreq: float) -> tuple[np.ndarray, np.ndarray]:
     """The forecast frequency (n, C) and phases (n, C, T): the network's ``out`` (n, C,
-    1 + T) over the ``baseline`` sinusoid of ``history``, by the fitted ``weights``."""
-    base = baseline.predict_frequency(history)
+    1 + T) over the fitted ``baselines`` of ``history`` ({'frequency': est, 'phase':
+    est}), by the fitted ``weights``."""
+    base = baseline_forecast(baselines["frequency"], history, sfreq)[0]
     freq = base + weights["frequency"] * (out[..., 0] - base)
-    phase = out[..., 1:] if weights["phase"] else baseline.predict_phase(history)
+    phase = (out[..., 1:] if weights["phase"]
+             else baseline_forecast(baselines["phase"], history, sfreq)[1])
     return freq, phase.astype(out.dtype)

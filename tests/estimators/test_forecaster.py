@@ -156,8 +156,11 @@ def test_predict_baseline_is_the_chosen_baseline_in_the_units_of_x(held_out):
 def test_frequency_phase_target_is_compared_with_a_continued_sinusoid(split):
     history, future = split
     fc = BPTForecaster(horizon=1, target="freq_phase", **FAST_NET).fit(history, future)
-    assert fc.baseline_name_ in ("sinusoid, last patch", "sinusoid, history")
+    assert set(fc.baseline_name_) == {"frequency", "phase"} == set(fc.baseline_)
     assert set(fc.residual_gain_) == {"frequency", "phase"} == set(fc.shrinkage_)
+    for q, name in fc.baseline_name_.items():  # 1-patch histories: no 'sinusoid, history'
+        assert set(fc.baseline_scores_[q]) == {"sinusoid, last patch", "repeat last patch"}
+        assert name == min(fc.baseline_scores_[q], key=fc.baseline_scores_[q].get)
     assert all(0 < v <= 1.0 for v in fc.residual_gain_.values())
     assert 0.0 <= fc.shrinkage_["frequency"] <= 1.0 and fc.shrinkage_["phase"] in (0.0, 1.0)
     assert fc.predict_baseline(history).shape == future.shape
@@ -177,7 +180,7 @@ def test_frequency_phase_forecast_uses_the_network_only_as_far_as_it_helps(split
     for w in (0.0, 0.5, 1.0):
         fc.shrinkage_ = {"frequency": w, "phase": float(w == 1.0)}
         outs[w] = fc.predict_frequency(history), fc.predict(history)
-    base_f = fc.baseline_.predict_frequency(history)
+    base_f = fc.baseline_["frequency"].predict_frequency(history)
     np.testing.assert_allclose(outs[0.0][0], base_f)
     np.testing.assert_allclose(outs[0.0][1], fc.predict_baseline(history), atol=1e-5)
     np.testing.assert_allclose(outs[1.0][0], net[..., 0], atol=1e-4)
@@ -199,11 +202,12 @@ def test_frequency_phase_fit_gives_a_network_that_only_adds_noise_no_weight(rng)
     f_true = dominant_frequency(future, 250.0) + rng.normal(size=f.shape)  # rhythms drift
     out = np.concatenate([(f_true + rng.normal(scale=3.0, size=f_true.shape))[..., None],
                           rng.uniform(-np.pi, np.pi, size=ph_true.shape)], axis=-1)
-    fitted = fit_freq_phase(out, history, f_true, ph_true, horizon=1, patch_len=1500)
+    fitted = fit_freq_phase(out, history, f_true, ph_true, horizon=1, patch_len=1500,
+                            sfreq=250.0)
     assert fitted["shrinkage_"] == {"frequency": 0.0, "phase": 0.0}
-    scores = fitted["baseline_scores_"]
-    assert fitted["baseline_name_"] == min(scores, key=scores.get)
-    assert set(scores) == {"sinusoid, last patch", "sinusoid, history"}
+    for q, scores in fitted["baseline_scores_"].items():
+        assert fitted["baseline_name_"][q] == min(scores, key=scores.get)
+        assert set(scores) == {"sinusoid, last patch", "sinusoid, history", "repeat last patch"}
     assert fitted["residual_gain_"] == {"frequency": 1.0, "phase": 1.0}
 
 
@@ -270,11 +274,11 @@ def test_histories_not_longer_than_the_horizon_keep_the_fitted_baseline(fitted_s
     assert "backtest" not in caplog.text
 
 
-def test_frequency_phase_forecast_is_no_worse_than_its_sinusoid_on_held_back_windows():
+def test_frequency_phase_forecast_is_no_worse_than_its_baselines_on_held_back_windows():
     """Fixed seed, windows of 2 patches -> 1: the dominant-frequency error and the phase
-    locking of held-back windows are no worse than those of the sinusoid the forecaster
-    builds on, and within 10 % of the better of the two sinusoids."""
-    from bptlearn.baselines import SinusoidForecaster
+    locking of held-back windows are no worse than those of the baselines the forecaster
+    builds on, and within 10 % of the best baseline."""
+    from bptlearn.estimators._freq_phase import baseline_forecast, candidates
     from bptlearn.metrics import dominant_frequency, instantaneous_phase
 
     X, *_ = make_seeg_windows(n_patients=2, n_windows=16, n_patches=3, random_state=3)
@@ -282,12 +286,73 @@ def test_frequency_phase_forecast_is_no_worse_than_its_sinusoid_on_held_back_win
     fc = BPTForecaster(horizon=1, target="freq_phase", **FAST_NET).fit(h[:24], f[:24])
     h_test, f_test = h[24:], f[24:]
     f_true, ph_true = dominant_frequency(f_test, 250.0), instantaneous_phase(f_test)
+    base = {n: baseline_forecast(est.fit(h_test), h_test, 250.0)
+            for n, est in candidates(1, 1500, 3000, 250.0).items()}
+    base_err = {n: np.mean(np.abs(freq - f_true)) for n, (freq, _) in base.items()}
     err = np.mean(np.abs(fc.predict_frequency(h_test) - f_true))
-    base = {n: SinusoidForecaster(1, n_last=n_last).fit(h_test) for n, n_last in
-            (("sinusoid, last patch", None), ("sinusoid, history", 3000))}
-    base_err = {n: np.mean(np.abs(s.predict_frequency(h_test) - f_true)) for n, s in base.items()}
-    assert err <= 1.02 * base_err[fc.baseline_name_]
+    assert err <= 1.02 * base_err[fc.baseline_name_["frequency"]]
     assert err <= 1.1 * min(base_err.values())
+    base_plv = {n: phase_locking_value(ph_true, phase) for n, (_, phase) in base.items()}
     plv = phase_locking_value(ph_true, fc.predict(h_test))
-    assert plv >= 0.98 * phase_locking_value(ph_true,
-                                             base[fc.baseline_name_].predict_phase(h_test))
+    assert plv >= 0.98 * base_plv[fc.baseline_name_["phase"]]
+    assert plv >= 0.9 * max(base_plv.values())
+
+# --- frequency-phase: predict re-checks both baselines on the histories ----------------------
+
+
+def _tiled(rng, n: int = 40, n_patches: int = 4, patch_len: int = 1500) -> np.ndarray:
+    """Noise patterns repeated every patch: the last patch repeated continues them exactly."""
+    return np.tile(rng.normal(size=(n, 2, patch_len)), n_patches)
+
+
+def test_recheck_takes_the_phase_of_the_baseline_clearly_best_on_the_histories(rng, caplog):
+    from bptlearn.baselines import RepeatLastForecaster, SinusoidForecaster
+    from bptlearn.estimators._freq_phase import recheck
+
+    history = _tiled(rng)
+    fitted = {"frequency": SinusoidForecaster(2, n_last=6000).fit(history),
+              "phase": SinusoidForecaster(2, n_last=6000).fit(history)}
+    names = dict.fromkeys(fitted, "sinusoid, history")
+    weights = {"frequency": 0.3, "phase": 0.0}
+    with caplog.at_level("INFO", logger="bptlearn.estimators._freq_phase"):
+        baselines, new = recheck(history, fitted, names, weights, 2, 1500, 250.0)
+    assert isinstance(baselines["phase"], RepeatLastForecaster) and new["phase"] == 0.0
+    assert baselines["frequency"] is fitted["frequency"] and new["frequency"] == 0.3
+    assert "phase of their last patches best with 'repeat last patch'" in caplog.text
+    assert weights == {"frequency": 0.3, "phase": 0.0}  # the fitted weights are not touched
+    # a phase the network gives is kept, and so are 1-patch histories' baselines
+    assert recheck(history, fitted, names, {"frequency": 0.3, "phase": 1.0}, 2, 1500,
+                   250.0)[1] == {"frequency": 0.3, "phase": 1.0}
+    for short in (1500, 4500):  # 1 patch, or 2 patches backtested over 1 when 2 are forecast
+        assert recheck(history[..., :short], fitted, names, weights, 2, 1500, 250.0) == (
+            fitted, weights)
+
+
+def test_recheck_keeps_the_fitted_baselines_where_none_is_clearly_better(rng):
+    from bptlearn.baselines import SinusoidForecaster
+    from bptlearn.estimators._freq_phase import recheck
+
+    t = np.arange(6000) / 250.0  # pure sinusoids on the 1/6-Hz grid: every candidate exact
+    history = np.cos(2 * np.pi * rng.integers(12, 60, size=(40, 2, 1)) / 6 * t
+                     + rng.uniform(0, 6, size=(40, 2, 1)))
+    fitted = {q: SinusoidForecaster(2).fit(history) for q in ("frequency", "phase")}
+    names = dict.fromkeys(fitted, "sinusoid, last patch")
+    baselines, weights = recheck(history, fitted, names, {"frequency": 0.5, "phase": 0.0},
+                                 2, 1500, 250.0)
+    assert baselines == fitted and weights == {"frequency": 0.5, "phase": 0.0}
+
+
+def test_freq_phase_predict_uses_the_rechecked_phase_and_records_nothing(rng):
+    X = _tiled(rng, n=24, n_patches=6)
+    t = np.arange(9000) / 250.0  # fitted on sinusoids between the 1/6-Hz grid's lines,
+    f = (rng.integers(24, 72, size=(24, 2, 1)) + 0.5) / 6  # where repeating a patch fails
+    S = np.cos(2 * np.pi * f * t + rng.uniform(0, 6, size=(24, 2, 1)))
+    fc = BPTForecaster(horizon=2, target="freq_phase", **FAST_NET).fit(S[..., :6000],
+                                                                        S[..., 6000:])
+    assert fc.baseline_name_["phase"] == "sinusoid, history" and fc.shrinkage_["phase"] == 0
+    fitted_state = {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")}
+    phase = fc.predict(X[..., :6000])  # the rechecked baseline's phase: the true one here
+    repeated = instantaneous_phase(np.tile(X[..., 4500:6000], 2))
+    np.testing.assert_allclose(np.angle(np.exp(1j * (phase - repeated))), 0, atol=1e-3)
+    assert phase_locking_value(instantaneous_phase(X[..., 6000:]), phase) > 0.99
+    assert {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")} == fitted_state

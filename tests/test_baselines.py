@@ -407,6 +407,40 @@ def test_adapted_channel_regression_falls_back_to_the_fit_data_on_one_window(rng
     np.testing.assert_array_equal(adapted.transform(gappy), fitted.transform(gappy))
 
 
+def test_window_channel_regression_follows_mixing_that_changes_between_windows(rng):
+    """Channel 2 follows channel 0 with a sign that flips from window to window: pooled
+    over the windows the two cancel out, each window's own samples tell them apart."""
+    sources = rng.normal(size=(8, 2, 3000))
+    sign = np.where(np.arange(8) % 2, 1.0, -1.0)[:, None]
+    X = np.concatenate([sources, sign[:, None] * sources[:, :1]
+                        + 0.05 * rng.normal(size=(8, 1, 3000))], axis=1)
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[:, 2, 1000:2000] = True  # a patch of channel 2 in every window
+    errors = {adapt: np.mean((ChannelRegressionImputer(alpha=1e-8, adapt=adapt).fit(X)
+                              .transform(X, mask=mask) - X)[mask] ** 2)
+              for adapt in (True, "window")}
+    # 2000 complete instants a window, pooled with the windows' covariance (no link
+    # between channels 0 and 2) as 1000: 2/3 of the slope, an error near (1/3)^2
+    assert errors[True] > 0.9 and errors["window"] == pytest.approx(1 / 9, rel=0.15)
+
+
+def test_window_channel_regression_fills_whole_channels_as_adapt_true(rng):
+    sources = rng.normal(size=(4, 2, 3000))
+    X = np.concatenate([sources, sources[:, :1] - 0.5 * sources[:, 1:]], axis=1)
+    gappy = X.copy()
+    gappy[0, 2] = np.nan  # a whole channel, and a gap of another channel in that window
+    gappy[0, 1, 100:400] = np.nan
+    gappy[1:, 0, 2000:2500] = np.nan
+    window = ChannelRegressionImputer(adapt="window").fit(X).transform(gappy)
+    pooled = ChannelRegressionImputer(adapt=True).fit(X).transform(gappy)
+    np.testing.assert_array_equal(window[0, 2], pooled[0, 2])
+    assert not np.allclose(window[1:, 0, 2000:2500], pooled[1:, 0, 2000:2500])
+    np.testing.assert_array_equal(window[~np.isnan(gappy)], X[~np.isnan(gappy)])
+    assert np.isfinite(window).all()
+    with pytest.raises(ValueError, match="adapt"):
+        ChannelRegressionImputer(adapt="windows").fit(X)
+
+
 def test_channel_regression_imputer_needs_two_channels():
     with pytest.raises(ValueError, match="at least 2 channels"):
         ChannelRegressionImputer().fit(np.zeros((2, 1, 10)))

@@ -61,7 +61,8 @@ class BPTImputer(TransformerMixin, _BPTNet):
     scattered samples, gaps of 0.2 s or more, a whole 6-s patch, a whole channel. For
     each, ``fit`` chooses the best simple imputer (linear, cubic (PCHIP), spline or
     autoregressive interpolation, the channel mean, or the other channels by ridge
-    regression, fitted on the fit data or adapted to the windows filled), or their
+    regression, fitted on the fit data, adapted to the windows filled or to each window
+    filled), or their
     least-squares blend, on samples of held-back windows hidden on purpose
     (:class:`~bptlearn.baselines.BestBaselineImputer` with ``blend=True``). The model
     sees that baseline's fill and the mask, and learns a correction to it on the other
@@ -220,8 +221,10 @@ scale_, device_
         rows, held = _held_back(n, _HELD_BACK)
         seed = draw_seed(self.random_state)
         candidates = default_imputers(C)
-        if C > 1:  # the other channels as they mix in the windows filled (new patients)
+        if C > 1:  # the other channels as they mix in the windows filled, or in each one
             candidates["cross-channel regression, adapted"] = ChannelRegressionImputer(adapt=True)
+            candidates["cross-channel regression, window"] = ChannelRegressionImputer(
+                adapt="window")
         baselines = {pattern: BestBaselineImputer(pattern, candidates=candidates, patch_len=P,
                                                   random_state=seed, blend=True).fit(flat)
                      for pattern in PATTERNS}

@@ -101,6 +101,8 @@ def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_fa
     assert set(imp.baseline_name_) == set(PATTERNS) == set(imp.shrinkage_)
     for pattern, select in imp.baselines_.items():
         assert imp.baseline_name_[pattern] == min(select.scores_, key=select.scores_.get)
+        assert {"cross-channel regression", "cross-channel regression, adapted",
+                "cross-channel regression, window", "AR interpolation"} <= set(select.scores_)
         assert 0.0 <= imp.shrinkage_[pattern] <= 1.0
         assert 0.0 < imp.residual_gain_[pattern] <= 1.0
 

@@ -629,3 +629,17 @@ def test_rank_reweighs_the_blend_on_the_windows_filled(rng):
     assert scores["blend of baselines, adapted"] <= 1.01 * singles
     patch = BestBaselineImputer("patch", patch_len=250, random_state=0, blend=True).fit(fit)
     assert "blend of baselines, adapted" not in patch.rank(noise, np.zeros(noise.shape, bool))
+
+
+def test_clearly_better_switches_only_on_a_gain_above_margin_and_noise():
+    from bptlearn.baselines._backtest import clearly_better
+
+    fitted = np.ones(8)
+    noisy = np.array([0.0, 1.8] * 4) - 0.1  # mean 0.8 (20 % better), paired gain 1.1 / -0.7
+    steady = np.full(8, 0.9)  # 10 % better on every row
+    slight = np.full(8, 0.98)  # 2 % better on every row: under the 3 % margin
+    assert clearly_better({"fit": fitted, "noisy": noisy}, "fit") == "fit"
+    assert clearly_better({"fit": fitted, "noisy": noisy, "steady": steady}, "fit") == "steady"
+    assert clearly_better({"fit": fitted, "steady": steady}, "fit") == "steady"
+    assert clearly_better({"fit": fitted, "slight": slight}, "fit") == "fit"
+    assert clearly_better({"steady": steady}, "fit") == "fit"  # the fitted one not scored

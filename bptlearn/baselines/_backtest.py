@@ -1,7 +1,7 @@
 """Baselines re-checked on the data at hand: forecasters backtested on the end of the
 histories they will extend, and the rule by which another baseline replaces the fitted
-one (forecaster predict, at the default 3 % margin; imputer transform, at its own 1 %,
-since it keeps the correction over the new fill)."""
+one (forecaster predict, at the default 3 % margin and 2 standard errors; imputer
+transform, at its own 1 %, since it keeps the correction over the new fill)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,31 @@ def evenly_spaced(n: int, max_windows: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, max_windows)).astype(int))
 
 
-def backtest(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32
-             ) -> dict[str, float]:
-    """MSE of each fitted forecaster predicting the last ``n_out`` samples of ``X`` from
-    the samples before them, on up to ``max_windows`` windows evenly spaced; a candidate
-    whose minimum history is longer than what is left is not scored."""
+def backtest_errors(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32
+                    ) -> dict[str, np.ndarray]:
+    """Squared error (n, C), averaged over time, of each fitted forecaster predicting the
+    last ``n_out`` samples of ``X`` from the samples before them, on up to
+    ``max_windows`` windows evenly spaced; a candidate whose minimum history is longer
+    than what is left is not scored."""
     if X.shape[-1] <= n_out:
         return {}
     rows = evenly_spaced(len(X), max_windows)
     past, future = X[rows, :, :-n_out], X[rows, :, -n_out:]
-    return {name: float(np.mean((est.predict(past) - future) ** 2))
+    return {name: np.mean((est.predict(past) - future) ** 2, axis=-1)
             for name, est in estimators.items() if past.shape[-1] >= est._min_times()}
+
+
+def backtest(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32
+             ) -> dict[str, float]:
+    """The mean of :func:`backtest_errors` for each forecaster."""
+    return {name: float(np.mean(err))
+            for name, err in backtest_errors(estimators, X, n_out, max_windows).items()}
+
+
+def significant(gain: np.ndarray) -> bool:
+    """Whether the mean of per-row gains is 2 standard errors above 0."""
+    gain = np.ravel(gain)
+    return bool(gain.size > 1 and gain.mean() > 2 * gain.std(ddof=1) / np.sqrt(gain.size))
 
 
 def clearly_best(scores: dict[str, float], fitted: str, margin: float = SWITCH) -> str:
@@ -35,3 +49,15 @@ def clearly_best(scores: dict[str, float], fitted: str, margin: float = SWITCH) 
         return fitted
     best = min(scores, key=scores.get)
     return best if scores[best] < margin * scores[fitted] else fitted
+
+
+def clearly_better(errors: dict[str, np.ndarray], fitted: str, margin: float = SWITCH) -> str:
+    """Of the names whose per-row ``errors`` beat ``fitted``'s on average by the margin and
+    by 2 standard errors across rows (paired), the one with the lowest mean; ``fitted``
+    when there is none, or when it was not scored."""
+    if fitted not in errors:
+        return fitted
+    ref = float(np.mean(errors[fitted]))
+    better = {k: float(np.mean(v)) for k, v in errors.items()
+              if np.mean(v) < margin * ref and significant(errors[fitted] - v)}
+    return min(better, key=better.get) if better else fitted

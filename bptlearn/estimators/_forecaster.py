@@ -20,7 +20,7 @@ from ..baselines import (
     RepeatLastForecaster,
     shrinkage,
 )
-from ..baselines._backtest import clearly_best
+from ..baselines._backtest import backtest_errors, clearly_better
 from ..baselines._select import _held_back, channel_groups
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
@@ -327,14 +327,14 @@ scale_, device_
         A backtest first checks the baseline on the histories themselves: every
         candidate of ``baselines_`` forecasts their last ``horizon`` patches from the
         patches before them (:meth:`~bptlearn.baselines.BestBaselineForecaster.rank`).
-        Where one is more than 3 % better than ``baseline_name_``, its forecast is
-        returned without the learned correction (learned over the other baseline), and
-        the switch is logged at INFO. Histories not longer than ``horizon`` patches keep
-        the fitted choice. For ``'freq_phase'`` the three baselines forecast the last
-        ``min(horizon, n_patches // 2)`` patches (at least 2 when ``horizon`` is), and
-        one more than 3 % and 2 standard errors better replaces the fitted frequency or
-        phase baseline, without the network's correction; a phase taken from the
-        network is kept.
+        Where one is better than ``baseline_name_`` by more than 3 % and by 2 standard
+        errors across channels of windows, its forecast is returned without the learned
+        correction (learned over the other baseline), and the switch is logged at INFO.
+        Histories not longer than ``horizon`` patches keep the fitted choice. For
+        ``'freq_phase'`` the three baselines forecast the last ``min(horizon, n_patches
+        // 2)`` patches (at least 2 when ``horizon`` is), and the same rule replaces the
+        fitted frequency or phase baseline, without the network's correction; a phase
+        taken from the network is kept.
 
         Parameters
         ----------
@@ -353,7 +353,8 @@ scale_, device_
         name = self.baseline_name_
         if self.n_patches_in_ > self.horizon:  # else too short to backtest: keep the fit's
             history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
-            name = clearly_best(self.baselines_.rank(history), name)
+            name = clearly_better(backtest_errors(self.baselines_.estimators_, history,
+                                                  self.n_future_), name)
         if name == self.baseline_name_:  # the checked input goes straight to the pipeline
             return self._run(signals, self.pipeline_.forward_scaled, stats=True)
         logger.info("A backtest on the histories forecasts their last %d patch(es) best with "

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..baselines import RepeatLastForecaster, SinusoidForecaster
-from ..baselines._backtest import clearly_best, evenly_spaced
+from ..baselines._backtest import clearly_better, evenly_spaced, significant
 from ..metrics import dominant_frequency, instantaneous_phase
 from ..metrics._forecast import _plv
 
@@ -48,12 +48,6 @@ def _scores(errors: dict[str, dict]) -> dict[str, dict[str, float]]:
     return {q: {k: float(np.mean(e)) for k, e in errors[q].items()} for q in QUANTITIES}
 
 
-def _significant(gain: np.ndarray) -> bool:
-    """Whether the mean of per-row gains is 2 standard errors above 0."""
-    gain = gain.ravel()
-    return bool(gain.size > 1 and gain.mean() > 2 * gain.std(ddof=1) / np.sqrt(gain.size))
-
-
 def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
                    ph_true: np.ndarray, horizon: int, patch_len: int, sfreq: float) -> dict:
     """The fitted attributes of a frequency-phase forecaster, from held-back windows.
@@ -76,10 +70,10 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
     grid = np.round(np.linspace(0.0, 1.0, 21), 2)
     errors = np.abs(base + grid[:, None, None] * (out[..., 0] - base) - f_true)  # (21, n, C)
     w_freq = float(grid[np.argmin(errors.mean(axis=(1, 2)))])
-    if not _significant(errors[0] - errors[int(round(w_freq * 20))]):
+    if not significant(errors[0] - errors[int(round(w_freq * 20))]):
         w_freq = 0.0
     plv_net, plv_base = _plv(ph_true, out[..., 1:]), _plv(ph_true, ph_base)  # (n, C)
-    w_phase = float(_significant(plv_net - plv_base))
+    w_phase = float(significant(plv_net - plv_base))
     f_err = np.mean(np.abs(base + w_freq * (out[..., 0] - base) - f_true))
     phase_err = np.mean(1 - (plv_net if w_phase else plv_base))
     return {"baseline_": {q: fitted[names[q]] for q in QUANTITIES},
@@ -113,12 +107,10 @@ def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str
     forecasts = {k: baseline_forecast(est.fit(past), past, sfreq) for k, est in
                  candidates(n_back, patch_len, past.shape[-1], sfreq).items()}
     errors = _errors(forecasts, dominant_frequency(future, sfreq), instantaneous_phase(future))
-    scores = _scores(errors)
     baselines, weights = dict(baselines), dict(weights)
     for q in QUANTITIES:
-        best = clearly_best(scores[q], names[q])
-        if (best != names[q] and _significant(errors[q][names[q]] - errors[q][best])
-                and not (q == "phase" and weights[q])):
+        best = clearly_better(errors[q], names[q])
+        if best != names[q] and not (q == "phase" and weights[q]):
             logger.info("A backtest on the histories forecasts the %s of their last patches "
                         "best with %r, not %r as in fit; it is used without the network's.",
                         q, best, names[q])

@@ -11,6 +11,7 @@ from scipy import sparse
 from scipy.sparse.linalg import spsolve
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._base import evenly_spaced
 from ._forecast import ARForecaster
 from ._impute import _BaseImputer
 
@@ -115,8 +116,7 @@ class ARImputer(_BaseImputer):
                 f"ARImputer learns its autoregression from complete channels of X, but X "
                 f"({X.shape}) has {len(rows)} channel(s) without NaN and {T} samples per "
                 "window (at least 2 needed). Pass complete windows to fit.")
-        rows = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), _MAX_FIT_ROWS))
-                              .astype(int))]
+        rows = rows[evenly_spaced(len(rows), _MAX_FIT_ROWS)]
         order = self.order if self.order == "auto" else min(self.order, max_order)
         ar = ARForecaster(order=order, max_order=max_order, alpha=self.alpha, horizon=1,
                           patch_len=1, per_channel=False)

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._base import evenly_spaced
+
 SWITCH = 0.97  # another forecasting baseline replaces the fitted one where >3 % better
-
-
-def evenly_spaced(n: int, max_windows: int) -> np.ndarray:
-    """Indices of up to ``max_windows`` of ``n`` windows, evenly spaced, first and last kept."""
-    return np.unique(np.linspace(0, n - 1, min(n, max_windows)).astype(int))
 
 
 def backtest_errors(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32

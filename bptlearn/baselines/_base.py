@@ -1,4 +1,5 @@
-"""Input checks and tags shared by the baseline estimators (3-D windows in, NumPy out)."""
+"""Input checks and tags shared by the baseline estimators (3-D windows in, NumPy out),
+and the evenly spaced subset of windows their checks and fits use."""
 
 from __future__ import annotations
 
@@ -41,3 +42,8 @@ def _check_windows(estimator: Any, X: Any, *, reset: bool, match_chans: bool = T
             f"number and order; pick the fitted channels or refit."
         )
     return X
+
+
+def evenly_spaced(n: int, max_rows: int) -> np.ndarray:
+    """Indices of up to ``max_rows`` of ``n`` rows, evenly spaced, first and last kept."""
+    return np.unique(np.linspace(0, n - 1, min(n, max_rows)).astype(int))

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer
+from ._base import evenly_spaced
 from ._impute import (
     ChannelMeanImputer,
     ChannelRegressionImputer,
@@ -249,7 +250,7 @@ class BestBaselineImputer(_BaseImputer):
         """Up to ``max_windows`` windows of ``X`` (repeated up to 4 times for 'patch' and
         'channel', one draw per repeat), the samples already missing in them, the
         observed samples to hide on purpose, and the windows per repeat."""
-        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_windows)).astype(int))
+        rows = evenly_spaced(len(X), max_windows)
         X, missing = X[rows], missing[rows]
         if self.pattern in ("patch", "channel"):
             repeats = _repeats(self.pattern, X.shape[1])

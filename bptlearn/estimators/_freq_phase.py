@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..baselines import RepeatLastForecaster, SinusoidForecaster
-from ..baselines._backtest import clearly_better, evenly_spaced, significant
+from ..baselines._backtest import clearly_better, significant
+from ..baselines._base import evenly_spaced
 from ..metrics import dominant_frequency, instantaneous_phase
 from ..metrics._forecast import _plv
 

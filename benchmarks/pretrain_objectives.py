@@ -179,9 +179,10 @@ def plot_loss(log_csv: str, png: str) -> None:
     ax.plot(log["step"], log["loss"], lw=0.5, alpha=0.4, color="C0", label="per step")
     ax.plot(log["step"], log["loss"].rolling(50, min_periods=1).mean(), color="C0",
             label="50-step mean")
-    if "loss_spec" in log and log["loss_spec"].notna().any():
-        ax.plot(log["step"], log["loss_spec"].rolling(50, min_periods=1).mean(), color="C1",
-                label="spectral part (mean)")
+    for i, (column, part) in enumerate((("loss_spec", "spectral"), ("loss_event", "event"))):
+        if column in log and log[column].notna().any():
+            ax.plot(log["step"], log[column].rolling(50, min_periods=1).mean(),
+                    color=f"C{i + 1}", label=f"{part} part (mean)")
     ax.set(xlabel="optimiser step", ylabel="training loss")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()

@@ -3,11 +3,12 @@
 ``BPTEncoder(adapt_steps=N)`` trains a copy of the loaded encoder for ``N`` optimiser steps
 on ``fit``'s X, without labels, so that inside cross-validation it learns from the training
 fold only (scikit-learn's meaning of ``fit``). The objective is the masked reconstruction the
-shipped weights were pretrained with, minus its spectral head (not part of the weights
-file): 40 % of the channel x patch tokens hidden, samples and band power
-(:meth:`~bptlearn.nn.BPTModel.reconstruct` with ``mask_power=True``), mean squared error of
-the reconstruction over the hidden tokens. Adam at a constant learning rate, gradients
-clipped at norm 1, batches of ``batch_size`` windows drawn at random, fp32.
+shipped weights were pretrained with, minus its spectral and event heads (not part of the
+weights file; the user's windows carry no event labels): 40 % of the channel x patch
+tokens hidden, samples and band power (:meth:`~bptlearn.nn.BPTModel.reconstruct` with
+``mask_power=True``), mean squared error of the reconstruction over the hidden tokens.
+Adam at a constant learning rate, gradients clipped at norm 1, batches of ``batch_size``
+windows drawn at random, fp32.
 
 The model maths and the token mask are :mod:`bptlearn.nn`'s. The pretraining loop
 (:mod:`bptlearn.pretraining`) is not used here: it sits on the same floor as the estimators

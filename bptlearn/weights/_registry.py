@@ -242,7 +242,7 @@ _REGISTRY: dict[str, PretrainedCfg] = {
         PretrainedCfg(
             name="bpt_nano.shipped", preset="nano",
             files=(("bpt_nano.shipped.safetensors",
-                    "36b478ad88226207988f6b638c96d5965d89e644f47ec0f913f7a48f6ecdfaf6"),),
+                    "3e640f4f612c1e6effdfc43a883a60d2bd0ac5b66b6c01ccee857553a260cb99"),),
             format="bptlearn", normalization="robust_channel", license="BSD-3-Clause",
             origin_url="doc/model_card.rst", packaged=True,
             notes=("Small default pretrained by bptlearn on synthetic SEEG (make_seeg) on CPU; "

@@ -7,7 +7,7 @@ import torch
 from bptlearn.weights import DEFAULT_WEIGHTS, PACKAGE_DIR, get_pretrained_cfg, load
 
 # Mean over channels and patches of the spatial embedding of GOLDEN_INPUT, first 6 values.
-GOLDEN = [0.090498, -0.420260, 0.199207, -0.076760, 0.042235, -0.067758]
+GOLDEN = [-0.199659, -0.891723, 0.179973, -0.365463, 3.402718, -0.037531]
 
 
 def _golden_input() -> torch.Tensor:
@@ -35,7 +35,7 @@ def test_shipped_embeddings_match_the_golden_values():
     torch.testing.assert_close(emb, torch.tensor(GOLDEN), atol=1e-4, rtol=1e-4)
 
 
-SHIPPED_SHA256 = "36b478ad88226207988f6b638c96d5965d89e644f47ec0f913f7a48f6ecdfaf6"
+SHIPPED_SHA256 = "3e640f4f612c1e6effdfc43a883a60d2bd0ac5b66b6c01ccee857553a260cb99"
 SHIPPED_CONTRACT = {"sfreq": 250.0, "patch_len": 1500, "n_patches": 15, "band_sfreq": 250.0,
                     "normalization": "robust_channel", "channel_types": ["seeg"]}
 
@@ -48,3 +48,20 @@ def test_shipped_file_hash_and_contract_are_pinned():
     assert file_sha256(PACKAGE_DIR / cfg.files[0][0]) == SHIPPED_SHA256
     assert cfg.contract == SHIPPED_CONTRACT
     assert load(DEFAULT_WEIGHTS).pretrained_cfg.contract == SHIPPED_CONTRACT  # the header's
+
+
+def test_shipped_file_records_the_recipe_the_model_card_gives():
+    import json
+
+    from safetensors import safe_open
+
+    cfg = get_pretrained_cfg(DEFAULT_WEIGHTS)
+    with safe_open(str(PACKAGE_DIR / cfg.files[0][0]), "pt") as f:
+        meta = f.metadata()
+    assert json.loads(meta["config"])["dropout"] == 0.0
+    recipe = json.loads(meta["notes"].split("config=", 1)[1])
+    assert recipe["objective"] == "spectral_events"
+    assert (recipe["steps"], recipe["batch_size"], recipe["seed"]) == (3000, 8, 0)
+    assert (recipe["synthetic"], recipe["synthetic_duration"]) == (100, 600.0)
+    assert (recipe["lr_min"], recipe["lr_max"], recipe["lr_step"]) == (5e-05, 0.001, 1500)
+    assert load(DEFAULT_WEIGHTS).config.dropout == 0.0

@@ -1,8 +1,9 @@
 """``bptlearn demo``: seizure detection on synthetic SEEG with the shipped checkpoint, offline.
 
-Three models, scored with patient-wise cross-validation: the shipped encoder with a logistic
+Four models, scored with patient-wise cross-validation: the shipped encoder with a logistic
 regression, a randomly initialised encoder with the same readout, and the band-power
-baseline.
+baseline, per channel (its default) and averaged over channels (the stronger of the two
+over ten simulated draws, not on every one).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ HELP = "run the offline demo on synthetic SEEG"
 
 
 def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) -> dict:
-    """Patient-wise cross-validated seizure detection: pretrained vs random encoder vs baseline.
+    """Patient-wise cross-validated seizure detection: pretrained vs random encoder vs baselines.
 
     Returns a dict ``{name: (mean F2, mean balanced accuracy)}`` and prints a table.
     """
@@ -43,7 +44,9 @@ def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) ->
         "random-init encoder + logistic regression": make_pipeline(
             BPTEncoder(weights=None, random_state=random_state),
             StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")),
-        "band power + logistic regression (baseline)": BandPowerSeizureDetector(),
+        "band power per channel + logistic regression": BandPowerSeizureDetector(),
+        "band power, channel mean + logistic regression": BandPowerSeizureDetector(
+            pooling="mean"),
     }
     results = {}
     for name, model in models.items():
@@ -51,7 +54,7 @@ def run_demo(n_patients: int = 4, n_windows: int = 40, random_state: int = 0) ->
         scores = cross_validate(model, X, y, groups=groups, cv=GroupKFold(n_splits=n_patients),
                                 scoring={"f2": _f2, "bacc": "balanced_accuracy"})
         results[name] = (float(np.mean(scores["test_f2"])), float(np.mean(scores["test_bacc"])))
-        print(f"  {name:45s} F2 {results[name][0]:.3f}   balanced accuracy "
+        print(f"  {name:47s} F2 {results[name][0]:.3f}   balanced accuracy "
               f"{results[name][1]:.3f}   ({time.perf_counter() - start:.1f} s)")
     return results
 

@@ -26,13 +26,6 @@ def backtest_errors(estimators: dict, X: np.ndarray, n_out: int, max_windows: in
             for name, est in estimators.items() if past.shape[-1] >= est._min_times()}
 
 
-def backtest(estimators: dict, X: np.ndarray, n_out: int, max_windows: int = 32
-             ) -> dict[str, float]:
-    """The mean of :func:`backtest_errors` for each forecaster."""
-    return {name: float(np.mean(err))
-            for name, err in backtest_errors(estimators, X, n_out, max_windows).items()}
-
-
 def significant(gain: np.ndarray) -> bool:
     """Whether the mean of per-row gains is 2 standard errors above 0."""
     gain = np.ravel(gain)

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._backtest import backtest
+from ._backtest import backtest_errors
 from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster, _BaseForecaster
 
 
@@ -219,6 +219,12 @@ class BestBaselineForecaster(_BaseForecaster):
         >>> best.best_name_, min(scores, key=scores.get)  # on white noise the mean is best
         ('AR (BIC order)', 'history mean')
         """
+        errors = self._backtest_errors(np.asarray(X, dtype=float), max_windows=max_windows)
+        return {name: float(np.mean(err)) for name, err in errors.items()}
+
+    def _backtest_errors(self, X: np.ndarray, *, max_windows: int = 32
+                         ) -> dict[str, np.ndarray]:
+        """The squared errors behind :meth:`rank`, per window and channel (n, C), for a
+        decision that also weighs their spread (``clearly_better``)."""
         check_is_fitted(self)
-        return backtest(self.estimators_, np.asarray(X, dtype=float),
-                        self.horizon * self.patch_len, max_windows)
+        return backtest_errors(self.estimators_, X, self.horizon * self.patch_len, max_windows)

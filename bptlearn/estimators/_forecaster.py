@@ -20,7 +20,7 @@ from ..baselines import (
     RepeatLastForecaster,
     shrinkage,
 )
-from ..baselines._backtest import backtest_errors, clearly_better
+from ..baselines._backtest import clearly_better
 from ..baselines._select import _held_back, channel_groups
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
@@ -353,8 +353,7 @@ scale_, device_
         name = self.baseline_name_
         if self.n_patches_in_ > self.horizon:  # else too short to backtest: keep the fit's
             history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
-            name = clearly_better(backtest_errors(self.baselines_.estimators_, history,
-                                                  self.n_future_), name)
+            name = clearly_better(self.baselines_._backtest_errors(history), name)
         if name == self.baseline_name_:  # the checked input goes straight to the pipeline
             return self._run(signals, self.pipeline_.forward_scaled, stats=True)
         logger.info("A backtest on the histories forecasts their last %d patch(es) best with "

@@ -89,7 +89,8 @@ class BPTForecaster(RegressorMixin, _BPTNet):
     the baseline's, weighted to the lowest absolute error on the held-back windows (0
     unless significant); its phase replaces the baseline's only where it locks to the
     true phase significantly better there. ``predict`` re-checks both baselines by a
-    backtest on the histories, as for the signal. Read more in the :ref:`User Guide <forecasting>`.
+    backtest on the histories, as for the signal, and the network's frequency weight.
+    Read more in the :ref:`User Guide <forecasting>`.
 
     Parameters
     ----------
@@ -317,8 +318,15 @@ scale_, device_
         out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
         history = self._run(signals, lambda x: x.flatten(2))
         P, sfreq = self.encoder_.config.patch_len, self.encoder_.config.sfreq
+
+        def network(rows: np.ndarray, n_back: int) -> np.ndarray:
+            """The network's frequency from the histories ``rows`` less their last patches
+            (scaled again without them: the backtest does not see the future's scale)."""
+            return self._run(_subset(signals, rows), lambda x, center, scale: self.pipeline_(
+                x[:, :, :-n_back] * scale + center), stats=True)[..., 0]
+
         baselines, weights = recheck(history, self.baseline_, self.baseline_name_,
-                                     self.shrinkage_, self.horizon, P, sfreq)
+                                     self.shrinkage_, self.horizon, P, sfreq, network=network)
         return blend_freq_phase(out, history, baselines, weights, sfreq)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -334,7 +342,9 @@ scale_, device_
         ``'freq_phase'`` the three baselines forecast the last ``min(horizon, n_patches
         // 2)`` patches (at least 2 when ``horizon`` is), and the same rule replaces the
         fitted frequency or phase baseline, without the network's correction; a phase
-        taken from the network is kept.
+        taken from the network is kept. Where the frequency baseline stays, the network's
+        frequency, read from the histories without those patches, is weighted there as in
+        ``fit``, and the smaller of that weight and ``shrinkage_['frequency']`` is used.
 
         Parameters
         ----------

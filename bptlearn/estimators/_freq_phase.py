@@ -5,6 +5,7 @@ windows), and the backtest by which ``predict`` re-checks both baselines on the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,16 @@ def _scores(errors: dict[str, dict]) -> dict[str, dict[str, float]]:
     return {q: {k: float(np.mean(e)) for k, e in errors[q].items()} for q in QUANTITIES}
 
 
+def frequency_weight(base: np.ndarray, net: np.ndarray, f_true: np.ndarray) -> float:
+    """Weight in [0, 1] (steps of 0.05) of the network's frequency ``net`` over ``base``
+    (both (n, C), Hz) with the lowest absolute error against ``f_true``; 0 unless its
+    gain is 2 standard errors above 0 across channels of windows."""
+    grid = np.round(np.linspace(0.0, 1.0, 21), 2)
+    errors = np.abs(base + grid[:, None, None] * (net - base) - f_true)  # (21, n, C)
+    best = int(np.argmin(errors.mean(axis=(1, 2))))
+    return float(grid[best]) if significant(errors[0] - errors[best]) else 0.0
+
+
 def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
                    ph_true: np.ndarray, horizon: int, patch_len: int, sfreq: float) -> dict:
     """The fitted attributes of a frequency-phase forecaster, from held-back windows.
@@ -68,11 +79,7 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
     scores = _scores(_errors(forecasts, f_true, ph_true))
     names = {q: min(scores[q], key=scores[q].get) for q in QUANTITIES}
     base, ph_base = forecasts[names["frequency"]][0], forecasts[names["phase"]][1]
-    grid = np.round(np.linspace(0.0, 1.0, 21), 2)
-    errors = np.abs(base + grid[:, None, None] * (out[..., 0] - base) - f_true)  # (21, n, C)
-    w_freq = float(grid[np.argmin(errors.mean(axis=(1, 2)))])
-    if not significant(errors[0] - errors[int(round(w_freq * 20))]):
-        w_freq = 0.0
+    w_freq = frequency_weight(base, out[..., 0], f_true)
     plv_net, plv_base = _plv(ph_true, out[..., 1:]), _plv(ph_true, ph_base)  # (n, C)
     w_phase = float(significant(plv_net - plv_base))
     f_err = np.mean(np.abs(base + w_freq * (out[..., 0] - base) - f_true))
@@ -87,7 +94,8 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
 
 def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str],
             weights: dict[str, float], horizon: int, patch_len: int, sfreq: float,
-            max_windows: int = 256) -> tuple[dict[str, Any], dict[str, float]]:
+            max_windows: int = 256, network: Callable | None = None
+            ) -> tuple[dict[str, Any], dict[str, float]]:
     """The baselines and network weights of each quantity after a backtest on ``history``.
 
     Every candidate forecasts the last ``min(horizon, n_patches // 2)`` patches of up to
@@ -98,6 +106,11 @@ def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str
     and by 2 standard errors across channels of windows replaces it, refitted on
     ``history``, without the network's correction (weight 0), and the switch is logged at
     INFO. A phase that fit took from the network is kept: it builds on no baseline.
+    Where the fitted baseline of the frequency stays and the network's frequency has a
+    weight, ``network(rows, n_back)`` (the network's frequency, (len(rows), C), read from
+    the histories ``rows`` without their last ``n_back`` patches) is weighted the same way
+    on those patches, and the smaller of the two weights is kept: a network that does not
+    help on the data at hand (data unlike the fit data) gets less weight, or none.
     Histories too short for that keep the fitted choice.
     """
     n_back = min(horizon, history.shape[-1] // patch_len // 2)
@@ -118,6 +131,14 @@ def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str
             baselines[q] = candidates(horizon, patch_len, history.shape[-1], sfreq)[best]
             baselines[q].fit(history)
             weights[q] = 0.0
+    if network is not None and weights["frequency"] > 0:
+        checked = frequency_weight(forecasts[names["frequency"]][0], network(rows, n_back),
+                                   dominant_frequency(future, sfreq))
+        if checked < weights["frequency"]:
+            logger.info("A backtest on the histories gives the network's frequency a weight of "
+                        "%.2f, not %.2f as in fit; the smaller is used.", checked,
+                        weights["frequency"])
+            weights["frequency"] = checked
     return baselines, weights
 
 

@@ -342,6 +342,37 @@ def test_recheck_keeps_the_fitted_baselines_where_none_is_clearly_better(rng):
     assert baselines == fitted and weights == {"frequency": 0.5, "phase": 0.0}
 
 
+def test_recheck_lowers_the_network_frequency_weight_where_its_backtest_does_not_help(
+        rng, caplog):
+    """Histories whose rhythm jumps from f1 to f2 in the last 2 patches: every baseline
+    backtests f1 there. A network that reads f2 keeps the fitted weight; one that reads
+    f1 plus noise is given weight 0 (logged); no network, no change."""
+    from bptlearn.baselines import SinusoidForecaster
+    from bptlearn.estimators._freq_phase import recheck
+
+    t = np.arange(6000) / 250.0
+    f1, f2 = rng.uniform(5, 8, size=(40, 2, 1)), rng.uniform(9, 12, size=(40, 2, 1))
+    history = np.cos(2 * np.pi * np.where(t < 12.0, f1, f2) * t)
+    fitted = {q: SinusoidForecaster(2, n_last=6000).fit(history) for q in ("frequency", "phase")}
+    names = dict.fromkeys(fitted, "sinusoid, history")
+    weights = {"frequency": 0.3, "phase": 0.0}
+    seen = []
+
+    def reads(freq):
+        def network(rows, n_back):
+            seen.append((len(rows), n_back))
+            return freq[rows, :, 0]
+        return network
+
+    args = (history, fitted, names, weights, 2, 1500, 250.0)
+    assert recheck(*args, network=reads(f2))[1] == weights and seen == [(40, 2)]
+    noisy = f1 + rng.normal(scale=2.0, size=f1.shape)
+    with caplog.at_level("INFO", logger="bptlearn.estimators._freq_phase"):
+        assert recheck(*args, network=reads(noisy))[1] == {"frequency": 0.0, "phase": 0.0}
+    assert "network's frequency a weight of 0.00, not 0.30" in caplog.text
+    assert recheck(*args)[1] == weights
+
+
 def test_freq_phase_predict_uses_the_rechecked_phase_and_records_nothing(rng):
     X = _tiled(rng, n=24, n_patches=6)
     t = np.arange(9000) / 250.0  # fitted on sinusoids between the 1/6-Hz grid's lines,
@@ -356,3 +387,24 @@ def test_freq_phase_predict_uses_the_rechecked_phase_and_records_nothing(rng):
     np.testing.assert_allclose(np.angle(np.exp(1j * (phase - repeated))), 0, atol=1e-3)
     assert phase_locking_value(instantaneous_phase(X[..., 6000:]), phase) > 0.99
     assert {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")} == fitted_state
+
+
+def test_freq_phase_predict_backtests_the_network_frequency_on_shorter_histories(rng, caplog):
+    """A frequency weight of 1 set by hand on a 2-epoch network: the backtest from the
+    histories' first 2 patches does not support it, so predict_frequency gives the
+    baseline's frequency, logs why, and leaves the fitted weight as it was."""
+    from bptlearn.estimators._freq_phase import baseline_forecast
+
+    t = np.arange(6000 + 3000) / 250.0  # rhythms that speed up along the window
+    f = rng.uniform(5, 9, size=(24, 2, 1)) * (1 + t / 90.0)
+    S = np.cos(2 * np.pi * f * t) + 0.1 * rng.normal(size=f.shape[:2] + t.shape)
+    fc = BPTForecaster(horizon=2, target="freq_phase", **FAST_NET).fit(S[..., :6000],
+                                                                        S[..., 6000:])
+    fc.shrinkage_ = {**fc.shrinkage_, "frequency": 1.0}
+    with caplog.at_level("INFO", logger="bptlearn.estimators._freq_phase"):
+        freq = fc.predict_frequency(S[..., :6000])
+    assert "network's frequency a weight of 0.00, not 1.00" in caplog.text
+    history = fc._run(fc._signals(S[..., :6000]), lambda x: x.flatten(2))
+    base = baseline_forecast(fc.baseline_["frequency"], history, 250.0)[0]
+    np.testing.assert_allclose(freq, base, atol=1e-6)
+    assert fc.shrinkage_["frequency"] == 1.0

@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +61,6 @@ def state_key(estimator: Any, model: torch.nn.Module) -> str:
                     np.asarray(estimator.scale_)),
     }
     return joblib.hash(state)
-
-
-def _subset(signals: Signals, keep: np.ndarray) -> Signals:
-    """The windows of ``signals`` where ``keep`` (over all parts, in order) is True."""
-    if keep.all():
-        return signals
-    bounds = np.cumsum([0] + [len(p) for p in signals.parts])
-    parts = tuple(p[keep[a:b]] for p, a, b in zip(signals.parts, bounds[:-1], bounds[1:],
-                                                  strict=True))
-    return replace(signals, parts=tuple(p for p in parts if len(p)))
 
 
 def _save(path: Path, row: np.ndarray) -> None:
@@ -112,7 +101,7 @@ def cached(estimator: Any, model: torch.nn.Module, signals: Signals,
                for part in signals.parts for w in part]
     paths = [folder / d[:2] / f"{d}.npy" for d in digests]
     missing = np.array([not p.is_file() for p in paths])
-    new = compute(_subset(signals, missing)) if missing.any() else None
+    new = compute(signals.subset(missing)) if missing.any() else None
     at = np.cumsum(missing) - 1  # row of window i in `new`, when it was missing
     rows = []
     for i, path in enumerate(paths):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -58,10 +57,6 @@ def _baseline_module(est: Any, n_chans: int) -> ForecastBaseline:
                                 torch.from_numpy(resp[0]))
     raise TypeError(f"{type(est).__name__} has no torch form; BPTForecaster builds on "
                     "MeanForecaster, RepeatLastForecaster or ARForecaster.")
-
-
-def _subset(signals: Signals, rows: np.ndarray) -> Signals:
-    return replace(signals, parts=(np.concatenate(signals.parts)[rows],))
 
 
 class BPTForecaster(RegressorMixin, _BPTNet):
@@ -250,7 +245,7 @@ scale_, device_
         self.readout_ = ForecastReadout(_baseline_module(select.best_estimator_,
                                                          signals.n_chans)).to(self.device_)
         base = self._run(signals, self.readout_.baseline)
-        net = super()._train(_subset(signals, rows), future[rows] - base[rows], groups)
+        net = super()._train(signals.subset(rows), future[rows] - base[rows], groups)
         # the correction of each future patch, shrunk on the held-back windows
         head, standardize = net.module_.head, net.module_.standardize
         d = head.d_model
@@ -259,7 +254,7 @@ scale_, device_
             head.base_scale.copy_(standardize.scale[d:])
         head.use_baseline.fill_(1.0)
         module = self._inference_module(net)
-        correction = (self._run(_subset(signals, held), module) - base[held]).astype(float)
+        correction = (self._run(signals.subset(held), module) - base[held]).astype(float)
         target = (future[held] - base[held]).astype(float)
         P = self.encoder_.config.patch_len
         groups = channel_groups(target[..., :P].shape)
@@ -276,9 +271,9 @@ scale_, device_
 
     def _train_freq_phase(self, signals: Signals, targets: np.ndarray, groups: Any,
                           rows: np.ndarray, held: np.ndarray):
-        net = super()._train(_subset(signals, rows), targets[rows], groups)
+        net = super()._train(signals.subset(rows), targets[rows], groups)
         module = self._inference_module(net)
-        val = _subset(signals, held)
+        val = signals.subset(held)
         out = self._run(val, lambda x: freq_phase_output(*module(x), _FREQ_SCALE))
         history = self._run(val, lambda x: x.flatten(2))
         config = self.encoder_.config
@@ -322,7 +317,7 @@ scale_, device_
         def network(rows: np.ndarray, n_back: int) -> np.ndarray:
             """The network's frequency from the histories ``rows`` less their last patches
             (scaled again without them: the backtest does not see the future's scale)."""
-            return self._run(_subset(signals, rows), lambda x, center, scale: self.pipeline_(
+            return self._run(signals.subset(rows), lambda x, center, scale: self.pipeline_(
                 x[:, :, :-n_back] * scale + center), stats=True)[..., 0]
 
         baselines, weights = recheck(history, self.baseline_, self.baseline_name_,

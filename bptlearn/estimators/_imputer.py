@@ -32,7 +32,6 @@ from ..nn.losses import MaskedMSELoss
 from ..nn.pipeline import ImputationPipeline
 from ..utils._random import draw_seed
 from ..weights import DEFAULT_WEIGHTS
-from ._forecaster import _subset
 from ._input import Signals
 from ._net import _BPTNet
 
@@ -237,7 +236,7 @@ scale_, device_
                               otypes=[np.float32])(patterns)
         weight = hidden * (weight / weight[hidden.any(-1)].mean())[..., None]
         targets = np.concatenate([clean, weight.reshape(clean.shape).astype(np.float32)], -1)
-        net = super()._train(_subset(signals, rows), targets[rows],
+        net = super()._train(signals.subset(rows), targets[rows],
                              None if groups is None else np.asarray(groups)[rows],
                              inputs=_pack(fill, hidden, clean.shape)[rows])
         module = self._inference_module(net)

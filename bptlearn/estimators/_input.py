@@ -34,6 +34,18 @@ class Signals:
     def n_chans(self) -> int:
         return self.parts[0].shape[1]
 
+    def subset(self, rows: np.ndarray) -> Signals:
+        """The windows ``rows`` (sorted indices across the parts, or a bool mask over them),
+        in order; each part keeps its own array (ragged input stays ragged)."""
+        keep = np.zeros(self.n_windows, dtype=bool)
+        keep[rows] = True
+        if keep.all():
+            return self
+        bounds = np.cumsum([0] + [len(p) for p in self.parts])
+        parts = (p[keep[a:b]] for p, a, b in zip(self.parts, bounds[:-1], bounds[1:],
+                                                 strict=True))
+        return replace(self, parts=tuple(p for p in parts if len(p)))
+
 
 def _describe(X: object) -> str:
     if isinstance(X, np.ndarray):

@@ -17,10 +17,9 @@ from ..baselines import (
     BestBaselineForecaster,
     MeanForecaster,
     RepeatLastForecaster,
-    shrinkage,
 )
 from ..baselines._backtest import clearly_better
-from ..baselines._select import _held_back, channel_groups
+from ..baselines._select import _held_back
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
     ForecastBaseline,
@@ -31,6 +30,7 @@ from ..nn.heads import (
 from ..nn.losses import FreqPhaseLoss
 from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
+from ._forecast_check import backtest_weights, patch_weights
 from ._freq_phase import baseline_forecast, blend_freq_phase, fit_freq_phase, recheck
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
@@ -73,7 +73,8 @@ class BPTForecaster(RegressorMixin, _BPTNet):
     (:func:`~bptlearn.baselines.shrinkage`). Far ahead, where nothing is predictable, the
     forecast is the baseline's, which decays to the mean. ``predict`` re-checks the
     baseline on the histories it extends and, where another is clearly better there
-    (data unlike the fit data), forecasts with that one alone.
+    (data unlike the fit data), forecasts with that one alone; else it weighs the
+    correction there again and scales it down where it does not help.
 
     With ``target='freq_phase'`` it predicts instead the dominant frequency of each
     channel's future segment and its instantaneous (Hilbert) phase at every future
@@ -257,10 +258,7 @@ scale_, device_
         correction = (self._run(signals.subset(held), module) - base[held]).astype(float)
         target = (future[held] - base[held]).astype(float)
         P = self.encoder_.config.patch_len
-        groups = channel_groups(target[..., :P].shape)
-        weights = np.array([shrinkage(target[..., j * P:(j + 1) * P],
-                                      correction[..., j * P:(j + 1) * P], groups=groups)
-                            for j in range(self.horizon)])
+        weights = patch_weights(target, correction, P)
         head.gate.copy_(torch.from_numpy(np.repeat(weights, P).astype(np.float32)))
         error = np.mean((target - np.repeat(weights, P) * correction) ** 2)
         vars(self).update(
@@ -333,7 +331,11 @@ scale_, device_
         Where one is better than ``baseline_name_`` by more than 3 % and by 2 standard
         errors across channels of windows, its forecast is returned without the learned
         correction (learned over the other baseline), and the switch is logged at INFO.
-        Histories not longer than ``horizon`` patches keep the fitted choice. For
+        Where the fitted baseline stays and its correction has weight, the network too
+        forecasts those last patches from the patches before them; the correction of
+        each future patch is multiplied by its weight there (0 unless significant, as in
+        ``fit``; at most 1, so never above the fitted weight), logged at INFO when lower.
+        Histories not longer than ``horizon`` patches keep the fitted choice and weights. For
         ``'freq_phase'`` the three baselines forecast the last ``min(horizon, n_patches
         // 2)`` patches (at least 2 when ``horizon`` is), and the same rule replaces the
         fitted frequency or phase baseline, without the network's correction; a phase
@@ -360,13 +362,30 @@ scale_, device_
             history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
             name = clearly_better(self.baselines_._backtest_errors(history), name)
         if name == self.baseline_name_:  # the checked input goes straight to the pipeline
-            return self._run(signals, self.pipeline_.forward_scaled, stats=True)
+            out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
+            if self.n_patches_in_ > self.horizon and np.any(self.shrinkage_ > 0):
+                out = self._checked_correction(signals, out)
+            return out
         logger.info("A backtest on the histories forecasts their last %d patch(es) best with "
                     "%r, not %r as in fit; its forecast is used without correction.",
                     self.horizon, name, self.baseline_name_)
         center, scale = self._window_stats(signals)
         out = self.baselines_.estimators_[name].predict(history)
         return (out * scale[..., 0] + center[..., 0]).astype(np.float32)
+
+    def _checked_correction(self, signals: Signals, out: np.ndarray) -> np.ndarray:
+        """``out`` with the correction of each future patch scaled by its backtest on the
+        histories (:func:`backtest_weights`): kept where it helps there, less or none
+        where it does not."""
+        keep = np.where(self.shrinkage_ > 0, backtest_weights(self, signals), 1.0)
+        if np.all(keep == 1.0):
+            return out
+        logger.info("A backtest on the histories keeps %s of the learned correction of each "
+                    "future patch (fitted weights %s).", np.round(keep, 2).tolist(),
+                    np.round(self.shrinkage_, 2).tolist())
+        base = self._run(signals, self.readout_.baseline,
+                         post=lambda y, c, s: y * s[..., 0] + c[..., 0])
+        return base + np.repeat(keep, out.shape[-1] // len(keep)).astype(out.dtype) * (out - base)
 
     def predict_baseline(self, X: Any) -> np.ndarray:
         """What the baseline alone forecasts (``baseline_name_``), like :meth:`predict`.

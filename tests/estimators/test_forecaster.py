@@ -408,3 +408,31 @@ def test_freq_phase_predict_backtests_the_network_frequency_on_shorter_histories
     base = baseline_forecast(fc.baseline_["frequency"], history, 250.0)[0]
     np.testing.assert_allclose(freq, base, atol=1e-6)
     assert fc.shrinkage_["frequency"] == 1.0
+
+
+def test_predict_drops_a_correction_its_backtest_on_the_histories_does_not_support(caplog):
+    """A 2-epoch network's correction given full weight by hand: forecasting the last
+    patch of each 3-patch history from the 2 before it, it does not help, so predict
+    returns the baseline's forecast, logs why, and leaves the fitted state as it was."""
+    from bptlearn.estimators._forecast_check import backtest_weights
+
+    X, *_ = make_seeg_windows(n_patients=2, n_windows=24, n_patches=4, random_state=4)
+    fc = BPTForecaster(horizon=1, **FAST_NET).fit(X[..., :4500], X[..., 4500:])
+    fc.shrinkage_ = np.ones(1)
+    fc.pipeline_.head.gate.fill_(1.0)
+    assert backtest_weights(fc, fc._signals(X[..., :4500])).tolist() == [0.0]
+    with caplog.at_level("INFO", logger="bptlearn.estimators._forecaster"):
+        pred = fc.predict(X[..., :4500])
+    assert "keeps [0.0] of the learned correction" in caplog.text
+    np.testing.assert_allclose(pred, fc.predict_baseline(X[..., :4500]), rtol=1e-6, atol=1e-5)
+    network = fc._run(fc._signals(X[..., :4500]), fc.pipeline_.forward_scaled, stats=True)
+    assert not np.allclose(network, pred, atol=1e-3)  # the network alone differs
+    assert fc.shrinkage_.tolist() == [1.0] and float(fc.pipeline_.head.gate[0]) == 1.0
+
+
+def test_patch_weights_weigh_each_future_patch_on_its_own(rng):
+    from bptlearn.estimators._forecast_check import patch_weights
+
+    target = rng.normal(size=(40, 3, 20))  # 2 patches of 10 samples
+    correction = np.concatenate([2 * target[..., :10], rng.normal(size=(40, 3, 10))], -1)
+    np.testing.assert_allclose(patch_weights(target, correction, 10), [0.5, 0.0])

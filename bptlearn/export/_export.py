@@ -35,7 +35,9 @@ def inference_module(estimator: Any) -> InferenceModule:
     - :class:`~bptlearn.BPTSeizureClassifier`: the logits behind ``predict_proba``
       (``softmax`` of the last axis gives the probabilities), (B, n_classes) or
       (B, C, L, n_classes) for token labels;
-    - :class:`~bptlearn.BPTForecaster`: ``predict(X)`` in µV at 250 Hz, (B, C, T), or
+    - :class:`~bptlearn.BPTForecaster`: ``predict(X)`` in µV at 250 Hz, (B, C, T),
+      where ``predict``'s backtest on the histories keeps the fitted baseline and
+      correction weights (it logs at INFO when it does not), or
       for ``target='freq_phase'`` (B, C, 1 + T): the network's frequency then phases,
       which are ``predict_frequency`` and ``predict`` where ``shrinkage_`` weighs them
       fully (the sinusoid they are blended with otherwise is not inside).

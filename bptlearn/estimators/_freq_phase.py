@@ -120,7 +120,8 @@ def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str
     past, future = history[rows, :, :-n_back * patch_len], history[rows, :, -n_back * patch_len:]
     forecasts = {k: baseline_forecast(est.fit(past), past, sfreq) for k, est in
                  candidates(n_back, patch_len, past.shape[-1], sfreq).items()}
-    errors = _errors(forecasts, dominant_frequency(future, sfreq), instantaneous_phase(future))
+    f_future = dominant_frequency(future, sfreq)  # (n, C), for the baselines and the network
+    errors = _errors(forecasts, f_future, instantaneous_phase(future))
     baselines, weights = dict(baselines), dict(weights)
     for q in QUANTITIES:
         best = clearly_better(errors[q], names[q])
@@ -133,7 +134,7 @@ def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str
             weights[q] = 0.0
     if network is not None and weights["frequency"] > 0:
         checked = frequency_weight(forecasts[names["frequency"]][0], network(rows, n_back),
-                                   dominant_frequency(future, sfreq))
+                                   f_future)
         if checked < weights["frequency"]:
             logger.info("A backtest on the histories gives the network's frequency a weight of "
                         "%.2f, not %.2f as in fit; the smaller is used.", checked,

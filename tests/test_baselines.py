@@ -643,3 +643,52 @@ def test_clearly_better_switches_only_on_a_gain_above_margin_and_noise():
     assert clearly_better({"fit": fitted, "steady": steady}, "fit") == "steady"
     assert clearly_better({"fit": fitted, "slight": slight}, "fit") == "fit"
     assert clearly_better({"steady": steady}, "fit") == "fit"  # the fitted one not scored
+    # a wide margin switches on the mean alone: a gain that differs across rows
+    assert clearly_better({"fit": fitted, "noisy": noisy}, "fit", wide=0.85) == "noisy"
+    assert clearly_better({"fit": fitted, "noisy": noisy}, "fit", wide=0.75) == "fit"
+
+
+def test_row_errors_average_to_the_pooled_mse_per_channel_window(rng):
+    from bptlearn.baselines._select_impute import _row_errors
+
+    probe = np.zeros((2, 3, 10), dtype=bool)
+    probe[0, 0, :2] = probe[0, 2, :6] = probe[1, 1, :4] = True  # 3 rows of 2, 6, 4 samples
+    fill, target = rng.normal(size=(2, 12))
+    errors = _row_errors(fill, target, probe)
+    sq = (fill - target) ** 2
+    assert errors == pytest.approx([sq[:2].sum() / 4, sq[2:8].sum() / 4, sq[8:].sum() / 4])
+    assert errors.mean() == pytest.approx(sq.mean())
+
+
+def test_blend_is_anchored_on_the_channel_mean(rng):
+    """The weight the candidates leave goes to the window's own channel mean, not to 0:
+    a blend of half the linear interpolation follows a window's offset."""
+    from bptlearn.baselines._impute import _BlendImputer
+
+    X = 100.0 + rng.normal(size=(3, 2, 50))
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[..., 20:30] = True
+    linear, mean = InterpolationImputer("linear").fit(X), ChannelMeanImputer().fit(X)
+    blend = _BlendImputer({"linear": linear}, {"linear": 0.5}, mean).fit(X)
+    expected = 0.5 * (linear.transform(X, mask=mask) + mean.transform(X, mask=mask))
+    assert np.allclose(blend.transform(X, mask=mask)[mask], expected[mask])
+    assert abs(blend.transform(X, mask=mask)[mask].mean() - 100.0) < 1.0
+
+
+def test_rank_hides_another_patch_of_a_single_channel(rng):
+    """A single channel that already misses a patch has no other channel to hide: the
+    check hides one of its patches that is still complete, never a missing sample, and
+    ranks the candidates there (white noise: the channel mean beats the
+    interpolators)."""
+    noise = rng.normal(size=(12, 1, 750))
+    missing = np.zeros(noise.shape, dtype=bool)
+    missing[:, :, 250:500] = True  # the middle patch of every window
+    select = BestBaselineImputer("patch", patch_len=250, random_state=0).fit(noise)
+    X, already, probe, block = select._probe(noise, missing, random_state=0)
+    assert block == 12 and probe.sum(axis=-1).tolist() == [[250]] * 12
+    assert not (probe & already).any()
+    starts = [int(np.flatnonzero(p[0])[0]) for p in probe]
+    assert set(starts) == {0, 500}  # the first or the last patch, drawn per window
+    scores = select.rank(noise, missing, random_state=0)
+    assert scores["channel mean"] == min(scores.values())  # (the AR of noise: its mean)
+    assert scores["linear"] > 1.5 * scores["channel mean"]

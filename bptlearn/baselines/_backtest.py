@@ -1,7 +1,7 @@
 """Baselines re-checked on the data at hand: forecasters backtested on the end of the
 histories they will extend, and the rule by which another baseline replaces the fitted
-one (forecaster predict, at the default 3 % margin and 2 standard errors; imputer
-transform, at its own 1 %, since it keeps the correction over the new fill)."""
+one: better by a margin and by 2 standard errors (forecaster predict, at the default
+3 %; imputer transform, at its own 1 %, since it keeps the correction over the new fill)."""
 
 from __future__ import annotations
 
@@ -32,22 +32,15 @@ def significant(gain: np.ndarray) -> bool:
     return bool(gain.size > 1 and gain.mean() > 2 * gain.std(ddof=1) / np.sqrt(gain.size))
 
 
-def clearly_best(scores: dict[str, float], fitted: str, margin: float = SWITCH) -> str:
-    """The best-scored name if it beats ``fitted`` by the margin, else ``fitted`` (also
-    when ``fitted`` was not scored)."""
-    if fitted not in scores:
-        return fitted
-    best = min(scores, key=scores.get)
-    return best if scores[best] < margin * scores[fitted] else fitted
-
-
-def clearly_better(errors: dict[str, np.ndarray], fitted: str, margin: float = SWITCH) -> str:
+def clearly_better(errors: dict[str, np.ndarray], fitted: str, margin: float = SWITCH,
+                   wide: float = 0.0) -> str:
     """Of the names whose per-row ``errors`` beat ``fitted``'s on average by the margin and
-    by 2 standard errors across rows (paired), the one with the lowest mean; ``fitted``
-    when there is none, or when it was not scored."""
+    by 2 standard errors across rows (paired), or by the ``wide`` margin alone (0: never),
+    the one with the lowest mean; ``fitted`` when there is none, or when it was not
+    scored."""
     if fitted not in errors:
         return fitted
     ref = float(np.mean(errors[fitted]))
-    better = {k: float(np.mean(v)) for k, v in errors.items()
-              if np.mean(v) < margin * ref and significant(errors[fitted] - v)}
+    better = {k: float(np.mean(v)) for k, v in errors.items() if np.mean(v) < margin * ref
+              and (significant(errors[fitted] - v) or np.mean(v) < wide * ref)}
     return min(better, key=better.get) if better else fitted

@@ -324,8 +324,11 @@ class ARForecaster(_BaseForecaster):
 def _solve(cov: np.ndarray, q: int, alpha: float) -> np.ndarray:
     """Ridge coefficients (n_models, q) of the target on its first ``q`` lags, from the
     centred sums of products ``cov`` (n_models, p + 1, p + 1) (index 0: the target)."""
-    lhs = cov[:, 1:q + 1, 1:q + 1] + alpha * np.eye(q)
-    return np.linalg.solve(lhs, cov[:, 1:q + 1, :1])[..., 0]
+    lhs, rhs = cov[:, 1:q + 1, 1:q + 1] + alpha * np.eye(q), cov[:, 1:q + 1, :1]
+    try:
+        return np.linalg.solve(lhs, rhs)[..., 0]
+    except np.linalg.LinAlgError:  # collinear lags (a noiseless series, alpha=0):
+        return (np.linalg.pinv(lhs) @ rhs)[..., 0]  # the least-norm solution
 
 
 def _stable(coef: np.ndarray) -> np.ndarray:

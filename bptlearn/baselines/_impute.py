@@ -343,16 +343,23 @@ class ChannelRegressionImputer(_BaseImputer):
 
 
 class _BlendImputer(_BaseImputer):
-    """A fixed linear blend of fitted imputers: ``sum_k weights[k] * fill_k`` (built by
-    :class:`BestBaselineImputer` with ``blend=True``, the weights fitted on held-back
-    hidden samples)."""
+    """A fixed linear blend of fitted imputers around an ``anchor`` imputer:
+    ``anchor + sum_k weights[k] * (fill_k - anchor)`` (``anchor=None``: 0), built by
+    :class:`BestBaselineImputer` with ``blend=True`` around the channel mean, the weights
+    fitted on held-back hidden samples. Anchored on the channel mean, the blend moves
+    with a window's offset as every candidate does: the weight the candidates leave goes
+    to the window's own mean, not to 0."""
 
-    def __init__(self, parts: dict | None = None, weights: dict | None = None) -> None:
+    def __init__(self, parts: dict | None = None, weights: dict | None = None,
+                 anchor: Any = None) -> None:
         self.parts = parts
         self.weights = weights
+        self.anchor = anchor
 
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        out = np.zeros(X.shape)
+        base = (np.zeros(X.shape) if self.anchor is None
+                else self.anchor.transform(X, mask=missing).astype(float))
+        out = base.copy()
         for name, weight in self.weights.items():
-            out += weight * self.parts[name].transform(X, mask=missing)
+            out += weight * (self.parts[name].transform(X, mask=missing) - base)
         return out.astype(X.dtype, copy=False)

@@ -59,21 +59,35 @@ BLEND = "blend of baselines"
 ADAPTED = "blend of baselines, adapted"  # re-weighted on the windows filled (rank)
 
 
-def _stack(fills: dict[str, np.ndarray], target: np.ndarray, fold: np.ndarray
-           ) -> tuple[float, dict[str, float]]:
+def _stack(fills: dict[str, np.ndarray], target: np.ndarray, fold: np.ndarray,
+           base: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
     """Non-negative least-squares blend of the candidates' ``fills`` of the hidden samples
-    towards ``target`` (stacking, Breiman 1996), leaving out candidates 10 times worse than
-    the best: its out-of-fold MSE (weights fitted on the samples of one ``fold``, 0 or 1,
-    scored on the other, and the other way round) and its weights on every sample."""
+    towards ``target`` (stacking, Breiman 1996) around the anchor's fill ``base`` (the
+    channel mean: the weight the candidates leave goes to it), leaving out candidates 10
+    times worse than the best: its out-of-fold fill (weights fitted on the samples of
+    one ``fold``, 0 or 1, applied to the other, and the other way round) and its weights
+    on every sample."""
     mse = {k: float(np.mean((f - target) ** 2)) for k, f in fills.items()}
-    parts = [k for k, v in mse.items() if v <= 10 * min(mse.values())]
-    F = np.stack([fills[k] for k in parts], axis=1)
+    parts = [k for k, v in mse.items() if v <= 10 * min(mse.values())
+             and not np.array_equal(fills[k], base)]  # the anchor itself adds nothing
+    F = np.stack([fills[k] - base for k in parts], axis=1)
     lsq = LinearRegression(fit_intercept=False, positive=True)
     out_of_fold = np.empty_like(target)
     for f in (0, 1):
-        out_of_fold[fold == f] = lsq.fit(F[fold != f], target[fold != f]).predict(F[fold == f])
-    weights = dict(zip(parts, lsq.fit(F, target).coef_.tolist(), strict=True))
-    return float(np.mean((out_of_fold - target) ** 2)), weights
+        out_of_fold[fold == f] = base[fold == f] + lsq.fit(
+            F[fold != f], (target - base)[fold != f]).predict(F[fold == f])
+    weights = dict(zip(parts, lsq.fit(F, target - base).coef_.tolist(), strict=True))
+    return out_of_fold, weights
+
+
+def _row_errors(fill: np.ndarray, target: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    """Squared error of ``fill`` (the ``probe`` samples, in order) per channel of each
+    window holding probe samples, each row's sum over the rows' mean count: their mean is
+    the MSE over every probe sample, and their spread gives a paired test."""
+    rows = np.nonzero(probe.reshape(-1, probe.shape[-1]))[0]
+    sums = np.bincount(rows, weights=(fill - target) ** 2, minlength=probe[..., 0].size)
+    counts = np.bincount(rows, minlength=probe[..., 0].size)
+    return sums[counts > 0] / counts[counts > 0].mean()
 
 
 def default_imputers(n_chans: int = 2) -> dict[str, Any]:
@@ -127,7 +141,9 @@ class BestBaselineImputer(_BaseImputer):
         Also try the blend of the candidates' fills with non-negative least-squares
         weights on the hidden samples (stacking, Breiman 1996; named 'blend of
         baselines'; candidates 10 times worse than the best are left out; needs 4
-        held-back windows or more). Its score is out of fold (weights fitted on half of
+        held-back windows or more), around the channel mean: it fills ``mean + sum_k
+        w_k * (fill_k - mean)``, so the weight the candidates leave goes to each
+        window's own mean, not to 0. Its score is out of fold (weights fitted on half of
         the held-back windows, scored on the other half, and the other way round); it
         is chosen, like any candidate, only if that score is the lowest: for
         instance where one candidate follows the channel's own rhythm (AR) and another
@@ -186,8 +202,12 @@ class BestBaselineImputer(_BaseImputer):
         fitted = {name: clone(est).fit(X) for name, est in candidates.items()}
         if self.blend and len(val) >= 4:  # two windows or more per fold
             fold = np.nonzero(hidden)[0] % len(val) % 2  # repeats of a window share a fold
-            scores[BLEND], weights = _stack(fills, X_val[hidden], fold)
-            fitted[BLEND] = _BlendImputer({k: fitted[k] for k in weights}, weights).fit(X[:1])
+            anchor = ChannelMeanImputer()
+            base = _fill_blocks(anchor.fit(X[train]), X_val, hidden, len(val))[hidden]
+            blend, weights = _stack(fills, X_val[hidden], fold, base)
+            scores[BLEND] = float(np.mean((blend - X_val[hidden]) ** 2))
+            fitted[BLEND] = _BlendImputer({k: fitted[k] for k in weights}, weights,
+                                          anchor.fit(X)).fit(X[:1])
         best = min(scores, key=scores.get)
         return {"best_name_": best, "scores_": scores, "estimators_": fitted,
                 "best_estimator_": fitted[best]}
@@ -241,8 +261,9 @@ class BestBaselineImputer(_BaseImputer):
         ('AR interpolation', 'spline')
         """
         check_is_fitted(self)
-        return self._scores(*self._probe(X, missing, max_windows=max_windows, rate=rate,
-                                         random_state=random_state))[0]
+        errors, _ = self._scores(*self._probe(X, missing, max_windows=max_windows, rate=rate,
+                                              random_state=random_state))
+        return {k: float(np.mean(e)) for k, e in errors.items()}
 
     def _probe(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
                rate: float = 0.1, random_state: Any = None
@@ -262,43 +283,54 @@ class BestBaselineImputer(_BaseImputer):
         return X, missing, probe, len(rows)
 
     def _scores(self, X: np.ndarray, missing: np.ndarray, probe: np.ndarray, block: int
-                ) -> tuple[dict[str, float], _BlendImputer | None]:
-        """MSE of every fitted candidate on the ``probe`` samples of ``X`` and, with
-        ``blend`` (scattered samples and gaps in 4 windows or more), of their blend
-        re-weighted on those samples (out of fold), with that blend."""
+                ) -> tuple[dict[str, np.ndarray], _BlendImputer | None]:
+        """Squared errors per channel-window (:func:`_row_errors`) of every fitted
+        candidate on the ``probe`` samples of ``X`` and, with ``blend`` (scattered samples
+        and gaps in 4 windows or more), of their blend re-weighted on those samples (out
+        of fold), with that blend."""
         if not probe.any():
             return {}, None
-        X_obs = np.where(missing, np.nan, X)
+        X_obs, target = np.where(missing, np.nan, X), X[probe]
         fills = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name, est in self.estimators_.items():
                 fills[name] = _fill_blocks(est, X_obs, probe, block)[probe]
-        scores = {k: float(np.mean((f - X[probe]) ** 2)) for k, f in fills.items()}
-        fold = np.nonzero(probe)[0] % 2  # every other window
-        if (not self.blend or len(X) < 4 or self.pattern not in ("scattered", "gaps")
-                or np.unique(fold).size < 2):
-            return scores, None  # a few whole patches or channels: too few to re-weigh on
-        singles = {k: f for k, f in fills.items() if k != BLEND}
-        scores[ADAPTED], weights = _stack(singles, X[probe], fold)
-        parts = {k: self.estimators_[k] for k in weights}
-        return scores, _BlendImputer(parts, weights).fit(X[:1])
+        adapted, fold = None, np.nonzero(probe)[0] % 2  # every other window
+        if (BLEND in self.estimators_ and len(X) >= 4 and self.pattern in ("scattered", "gaps")
+                and np.unique(fold).size == 2):  # else too few to re-weigh on
+            singles = {k: f for k, f in fills.items() if k != BLEND}
+            anchor = self.estimators_[BLEND].anchor
+            base = _fill_blocks(anchor, X_obs, probe, block)[probe]
+            fills[ADAPTED], weights = _stack(singles, target, fold, base)
+            adapted = _BlendImputer({k: self.estimators_[k] for k in weights}, weights,
+                                    anchor).fit(X[:1])
+        return {k: _row_errors(f, target, probe) for k, f in fills.items()}, adapted
 
     def _probe_rows(self, missing: np.ndarray, random_state: Any) -> np.ndarray:
         """Hide one complete channel (or one patch of it) per window, away from the rows
         already missing, so that a regression on the other channels keeps its nearest
-        neighbours (SEEG contacts are listed along their shafts)."""
+        neighbours (SEEG contacts are listed along their shafts). For 'patch', a window
+        with no such channel (a single channel that already misses a patch) hides a
+        patch that is still complete, in any channel."""
         rng = check_random_state(random_state)
         probe = np.zeros(missing.shape, dtype=bool)
         taken = missing.any(axis=-1)
-        n_patches = max(1, missing.shape[-1] // self.patch_len)
+        P = self.patch_len
+        n_patches = max(1, missing.shape[-1] // P)
         for w in range(len(missing)):
             bad = np.flatnonzero(taken[w])
             free = [c for c in np.flatnonzero(~taken[w]) if np.all(np.abs(bad - c) > 1)]
             if free:
                 c = free[rng.randint(len(free))]
-                start = 0 if self.pattern == "channel" else rng.randint(n_patches) * self.patch_len
-                stop = missing.shape[-1] if self.pattern == "channel" else start + self.patch_len
+                start = 0 if self.pattern == "channel" else rng.randint(n_patches) * P
+                stop = missing.shape[-1] if self.pattern == "channel" else start + P
                 probe[w, c, start:stop] = True
+            elif self.pattern == "patch" and missing.shape[-1] >= P:
+                whole = np.argwhere(~missing[w, :, :n_patches * P].reshape(
+                    len(taken[w]), n_patches, P).any(axis=-1))  # (channel, patch) pairs
+                if len(whole):
+                    c, p = whole[rng.randint(len(whole))]
+                    probe[w, c, p * P:(p + 1) * P] = True
         return probe
 

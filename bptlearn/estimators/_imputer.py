@@ -23,7 +23,7 @@ from ..baselines import (
     shrinkage,
     validation_masks,
 )
-from ..baselines._backtest import clearly_best
+from ..baselines._backtest import clearly_better
 from ..baselines._select import _held_back, channel_groups
 from ..baselines._select_impute import fill_by_pattern
 from ..exceptions import BPTWarning
@@ -43,8 +43,11 @@ _TRAIN_MIX = (0.5, 0.2, 0.15, 0.15)  # share of training windows per pattern (PA
 # the adapted regression over the fitted one; in examples/plot_imputation.py the check
 # preferred the adapted one by 4 % where the fitted one was 5 % better)
 _ADAPTED = ("scattered", "gaps", "patch")
-_SWITCH = 0.99  # another baseline replaces the fitted one where >1 % better on X itself
-# (the correction stays, at the weight checked over the new fill)
+# another baseline replaces the fitted one where >1 % better on X itself and by 2 standard
+# errors across channels of windows, or >5 % better (channels can differ in which
+# baseline suits them, and the test then misses a gain the pooled error shows); the
+# correction stays, at the weight checked over the new fill
+_SWITCH, _SWITCH_WIDE = 0.99, 0.95
 
 
 def _pack(fill: np.ndarray, hidden: np.ndarray, shape: tuple) -> np.ndarray:
@@ -77,7 +80,8 @@ class BPTImputer(TransformerMixin, _BPTNet):
     those windows on purpose, in that pattern, and checks there which baseline fills
     them best (scattered samples, gaps and patches: where another, or for scattered
     samples and gaps the blend re-weighted on those samples, is better by more than
-    1 %, it replaces the fitted one) and how much of the correction helps: the weight
+    1 % and 2 standard errors across channels of windows, or by more than 5 %, it
+    replaces the fitted one) and how much of the correction helps: the weight
     used is the smaller of the fitted one and that one (0 where the correction does not
     help on the data at hand, as on data unlike the fit data).
     Read more in the :ref:`User Guide <imputation>`.
@@ -338,8 +342,9 @@ scale_, device_
                            ) -> tuple[dict, dict, dict]:
         """Per pattern present, the baseline and the weight of the correction, checked on
         observed samples of X hidden on purpose in that pattern: another baseline
-        replaces the fitted one where it is more than 1 % better there (not for whole
-        channels, see ``_ADAPTED``), and the correction's weight is the smaller of the
+        replaces the fitted one where it is more than 1 % better there and by 2
+        standard errors across channels of windows, or more than 5 % better (not for
+        whole channels, see ``_ADAPTED``), and the correction's weight is the smaller of the
         fitted shrinkage and the one that fills those samples best (data unlike the fit
         data get less of it, or none)."""
         best = {k: b.best_estimator_ for k, b in self.baselines_.items()}
@@ -355,8 +360,8 @@ scale_, device_
                 weights[pattern] = self.shrinkage_[pattern]
                 continue
             if pattern in _ADAPTED:
-                scores, adapted = select._scores(X, missing, probe, block)
-                names[pattern] = clearly_best(scores, select.best_name_, margin=_SWITCH)
+                errors, adapted = select._scores(X, missing, probe, block)
+                names[pattern] = clearly_better(errors, select.best_name_, _SWITCH, _SWITCH_WIDE)
                 chosen[pattern] = select.estimators_.get(names[pattern], adapted)
             if names[pattern] != select.best_name_:
                 logger.info("Missing samples in pattern %r: %r fills this data best, not %r "

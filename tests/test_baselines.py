@@ -675,6 +675,16 @@ def test_blend_is_anchored_on_the_channel_mean(rng):
     assert abs(blend.transform(X, mask=mask)[mask].mean() - 100.0) < 1.0
 
 
+def test_stack_with_only_the_anchor_within_reach_fills_the_anchor(rng):
+    from bptlearn.baselines._select_impute import _stack
+
+    target = rng.normal(size=40)
+    base = target + 0.01 * rng.normal(size=40)  # the anchor: nearly exact
+    far = target + 10 * rng.normal(size=40)  # over 10 times worse: left out
+    fill, weights = _stack({"mean": base.copy(), "far": far}, target, np.arange(40) % 2, base)
+    assert weights == {} and np.array_equal(fill, base)
+
+
 def test_rank_hides_another_patch_of_a_single_channel(rng):
     """A single channel that already misses a patch has no other channel to hide: the
     check hides one of its patches that is still complete, never a missing sample, and

@@ -70,6 +70,8 @@ def _stack(fills: dict[str, np.ndarray], target: np.ndarray, fold: np.ndarray,
     mse = {k: float(np.mean((f - target) ** 2)) for k, f in fills.items()}
     parts = [k for k, v in mse.items() if v <= 10 * min(mse.values())
              and not np.array_equal(fills[k], base)]  # the anchor itself adds nothing
+    if not parts:  # no candidate within reach but the anchor: the anchor alone
+        return base.copy(), {}
     F = np.stack([fills[k] - base for k in parts], axis=1)
     lsq = LinearRegression(fit_intercept=False, positive=True)
     out_of_fold = np.empty_like(target)

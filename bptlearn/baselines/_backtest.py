@@ -1,7 +1,8 @@
 """Baselines re-checked on the data at hand: forecasters backtested on the end of the
 histories they will extend, and the rule by which another baseline replaces the fitted
 one: better by a margin and by 2 standard errors (forecaster predict, at the default
-3 %; imputer transform, at its own 1 %, since it keeps the correction over the new fill)."""
+3 %; imputer transform, at its own 1 %, since it keeps the correction over the new fill,
+or by 5 % alone)."""
 
 from __future__ import annotations
 

@@ -330,7 +330,7 @@ class BestBaselineImputer(_BaseImputer):
                 probe[w, c, start:stop] = True
             elif self.pattern == "patch" and missing.shape[-1] >= P:
                 whole = np.argwhere(~missing[w, :, :n_patches * P].reshape(
-                    len(taken[w]), n_patches, P).any(axis=-1))  # (channel, patch) pairs
+                    missing.shape[1], n_patches, P).any(axis=-1))  # (channel, patch) pairs
                 if len(whole):
                     c, p = whole[rng.randint(len(whole))]
                     probe[w, c, p * P:(p + 1) * P] = True

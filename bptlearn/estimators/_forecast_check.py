@@ -1,8 +1,10 @@
 """What a forecaster's learned correction is worth: its weight per future patch, on
-held-back windows in ``fit`` and again on the histories ``predict`` extends."""
+held-back windows in ``fit`` and again on the histories ``predict`` extends; and, for
+histories too short to backtest, whether they look like the fit windows at all."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,10 @@ import torch
 from ..baselines import shrinkage
 from ..baselines._base import evenly_spaced
 from ..baselines._select import channel_groups
+from ..nn import BAND_NAMES, LOG_POWER_FLOOR, band_power
+
+logger = logging.getLogger(__name__)
+FAMILIAR_SD = 2.0  # the histories' mean spectrum within 2 fit-window SDs in every band
 
 
 def patch_weights(target: np.ndarray, correction: np.ndarray, patch_len: int) -> np.ndarray:
@@ -47,3 +53,44 @@ def backtest_weights(forecaster: Any, signals: Any, max_windows: int = 256) -> n
     rows = evenly_spaced(signals.n_windows, max_windows)
     pairs = forecaster._run(signals.subset(rows), backtest, stats=True).astype(float)
     return patch_weights(pairs[:, 1], pairs[:, 0], P)
+
+
+def band_spectrum(history: np.ndarray, patch_len: int, sfreq: float) -> np.ndarray:
+    """Log10 relative power in Brant's 8 bands of each channel of each window
+    (n, C, L * patch_len), averaged over its patches: (n * C, 8). Relative power does
+    not depend on the units or the scaling of the samples."""
+    n, C, T = history.shape
+    x = torch.from_numpy(np.ascontiguousarray(history)).reshape(n, C, T // patch_len, patch_len)
+    power = 10.0 ** band_power(x.double(), sfreq, offset=0.0)  # (n, C, L, 8)
+    relative = power / power.sum(-1, keepdim=True).clamp_min(1e-300)  # a flat patch: all 0
+    return torch.log10(relative + LOG_POWER_FLOOR).mean(2).reshape(n * C, -1).numpy()
+
+
+def spectrum_reference(history: np.ndarray, patch_len: int, sfreq: float) -> np.ndarray:
+    """Mean and standard deviation over the channels of the fit windows ``history`` of
+    their :func:`band_spectrum`: (2, 8), the reference of :func:`unfamiliar`."""
+    features = band_spectrum(history, patch_len, sfreq)
+    return np.stack([features.mean(0), features.std(0)])
+
+
+def unfamiliar(history: np.ndarray, reference: np.ndarray, patch_len: int,
+               sfreq: float) -> bool:
+    """Whether the histories (n, C, L * patch_len) do not look like the fit windows.
+
+    The mean of their :func:`band_spectrum` over channels and windows is compared with
+    the fit windows' (``reference`` from :func:`spectrum_reference`) band by band, in
+    units of the fit windows' standard deviation; more than :data:`FAMILIAR_SD` in any
+    band is unlike (logged at INFO, with the band). A per-window test would flag
+    ordinary windows: held-out patients of the fit data differ from the fit windows'
+    mean by well under one standard deviation, another simulator family by about 1.5,
+    a real recording fitted on simulated data by 3 to 7.
+    """
+    mean, std = reference
+    gap = np.abs(band_spectrum(history, patch_len, sfreq).mean(0) - mean) / np.maximum(std, 1e-6)
+    band = int(np.argmax(gap))
+    if gap[band] <= FAMILIAR_SD:
+        return False
+    logger.info("The histories are unlike the fit windows: their mean log relative power in "
+                "the %s band lies %.1f standard deviations of the fit windows' from theirs "
+                "(more than %g).", BAND_NAMES[band], gap[band], FAMILIAR_SD)
+    return True

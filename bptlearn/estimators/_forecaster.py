@@ -30,7 +30,12 @@ from ..nn.heads import (
 from ..nn.losses import FreqPhaseLoss
 from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
-from ._forecast_check import backtest_weights, patch_weights
+from ._forecast_check import (
+    backtest_weights,
+    patch_weights,
+    spectrum_reference,
+    unfamiliar,
+)
 from ._freq_phase import baseline_forecast, blend_freq_phase, fit_freq_phase, recheck
 from ._input import Signals, resample_windows
 from ._net import _BPTNet
@@ -123,6 +128,10 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
         Weight of the learned correction in each future patch (0: the baseline alone).
         For ``'freq_phase'``: ``{'frequency': weight of the network's frequency over the
         sinusoid's, 'phase': 1.0 (the network's phase) or 0.0 (the sinusoid's)}``.
+    fit_spectrum_ : ndarray of shape (2, 8)
+        Mean and standard deviation over the channels of the fit windows of their log10
+        relative power in Brant's 8 bands (averaged over patches): what :meth:`predict`
+        compares histories too short to backtest with.
     residual_gain_ : float or dict
         Held-back MSE of the forecast divided by that of the baseline (<= 1 by
         construction). For ``'freq_phase'``: ``{'frequency': ratio of absolute errors,
@@ -236,11 +245,13 @@ scale_, device_
     def _train(self, signals: Signals, targets: np.ndarray, groups: Any):
         rows, held = _held_back(signals.n_windows, _HELD_BACK)
         groups = None if groups is None else np.asarray(groups)[rows]
+        config = self.encoder_.config
+        history = self._run(signals, lambda x: x.flatten(2))  # (n, C, L * P), scaled
+        self.fit_spectrum_ = spectrum_reference(history, config.patch_len, config.sfreq)
         if self.target == "freq_phase":
             return self._train_freq_phase(signals, targets, groups, rows, held)
         center, scale = self._window_stats(signals)  # forecast in the scaled units of the history
         future = (targets - center[..., 0]) / scale[..., 0]
-        history = self._run(signals, lambda x: x.flatten(2))  # (n, C, L * P)
         select = BestBaselineForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
         select.fit(history, future)  # refitted on every window once chosen
         self.readout_ = ForecastReadout(_baseline_module(select.best_estimator_,
@@ -319,7 +330,8 @@ scale_, device_
                 x[:, :, :-n_back] * scale + center), stats=True)[..., 0]
 
         baselines, weights = recheck(history, self.baseline_, self.baseline_name_,
-                                     self.shrinkage_, self.horizon, P, sfreq, network=network)
+                                     self.shrinkage_, self.horizon, P, sfreq, network=network,
+                                     reference=self.fit_spectrum_)
         return blend_freq_phase(out, history, baselines, weights, sfreq)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -335,13 +347,19 @@ scale_, device_
         forecasts those last patches from the patches before them; the correction of
         each future patch is multiplied by its weight there (0 unless significant, as in
         ``fit``; at most 1, so never above the fitted weight), logged at INFO when lower.
-        Histories not longer than ``horizon`` patches keep the fitted choice and weights. For
+        Histories not longer than ``horizon`` patches are too short to backtest: they keep
+        the fitted choice and weights if they look like the fit windows, else the history
+        mean is forecast without correction (logged at INFO). Unlike means that their mean
+        log relative power in one of the 8 bands lies more than 2 standard deviations of
+        the fit windows' (``fit_spectrum_``) from the fit windows' mean. For
         ``'freq_phase'`` the three baselines forecast the last ``min(horizon, n_patches
         // 2)`` patches (at least 2 when ``horizon`` is), and the same rule replaces the
         fitted frequency or phase baseline, without the network's correction; a phase
         taken from the network is kept. Where the frequency baseline stays, the network's
         frequency, read from the histories without those patches, is weighted there as in
         ``fit``, and the smaller of that weight and ``shrinkage_['frequency']`` is used.
+        Histories too short for that keep the fitted baselines, and the network's
+        frequency and phase only if they look like the fit windows.
 
         Parameters
         ----------
@@ -357,18 +375,28 @@ scale_, device_
         check_is_fitted(self)
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
                                            why="The baseline is fitted per channel.")
-        name = self.baseline_name_
-        if self.n_patches_in_ > self.horizon:  # else too short to backtest: keep the fit's
-            history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
-            name = clearly_better(self.baselines_._backtest_errors(history), name)
-        if name == self.baseline_name_:  # the checked input goes straight to the pipeline
+        history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
+        backtest = self.n_patches_in_ > self.horizon
+        if backtest:
+            name = clearly_better(self.baselines_._backtest_errors(history), self.baseline_name_)
+            alone = name != self.baseline_name_
+            if alone:
+                logger.info("A backtest on the histories forecasts their last %d patch(es) best "
+                            "with %r, not %r as in fit; its forecast is used without "
+                            "correction.", self.horizon, name, self.baseline_name_)
+        else:  # too short to backtest: they must look like the fit windows
+            config = self.encoder_.config
+            name, alone = "history mean", unfamiliar(history, self.fit_spectrum_,
+                                                     config.patch_len, config.sfreq)
+            if alone:
+                logger.info("The histories are too short to backtest (%d patch(es), horizon "
+                            "%d): the history mean is forecast, without the fitted baseline "
+                            "or its correction.", self.n_patches_in_, self.horizon)
+        if not alone:  # the checked input goes straight to the pipeline
             out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
-            if self.n_patches_in_ > self.horizon and np.any(self.shrinkage_ > 0):
+            if backtest and np.any(self.shrinkage_ > 0):
                 out = self._checked_correction(signals, out)
             return out
-        logger.info("A backtest on the histories forecasts their last %d patch(es) best with "
-                    "%r, not %r as in fit; its forecast is used without correction.",
-                    self.horizon, name, self.baseline_name_)
         center, scale = self._window_stats(signals)
         out = self.baselines_.estimators_[name].predict(history)
         return (out * scale[..., 0] + center[..., 0]).astype(np.float32)

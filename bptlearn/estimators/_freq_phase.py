@@ -15,6 +15,7 @@ from ..baselines._backtest import clearly_better, significant
 from ..baselines._base import evenly_spaced
 from ..metrics import dominant_frequency, instantaneous_phase
 from ..metrics._forecast import _plv
+from ._forecast_check import unfamiliar
 
 QUANTITIES = ("frequency", "phase")
 logger = logging.getLogger(__name__)
@@ -94,8 +95,8 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
 
 def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str],
             weights: dict[str, float], horizon: int, patch_len: int, sfreq: float,
-            max_windows: int = 256, network: Callable | None = None
-            ) -> tuple[dict[str, Any], dict[str, float]]:
+            max_windows: int = 256, network: Callable | None = None,
+            reference: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, float]]:
     """The baselines and network weights of each quantity after a backtest on ``history``.
 
     Every candidate forecasts the last ``min(horizon, n_patches // 2)`` patches of up to
@@ -111,10 +112,16 @@ def recheck(history: np.ndarray, baselines: dict[str, Any], names: dict[str, str
     the histories ``rows`` without their last ``n_back`` patches) is weighted the same way
     on those patches, and the smaller of the two weights is kept: a network that does not
     help on the data at hand (data unlike the fit data) gets less weight, or none.
-    Histories too short for that keep the fitted choice.
+    Histories too short for that keep the fitted choice, and the network's weights only
+    if they look like the fit windows (:func:`~._forecast_check.unfamiliar` against
+    ``reference``, when given); else both weights are 0.
     """
     n_back = min(horizon, history.shape[-1] // patch_len // 2)
     if n_back < min(horizon, 2):  # one patch repeated locks to any rhythm over one patch
+        if reference is not None and unfamiliar(history, reference, patch_len, sfreq):
+            logger.info("The histories are too short to backtest: the fitted baselines are "
+                        "used without the network's frequency or phase.")
+            return baselines, dict.fromkeys(QUANTITIES, 0.0)
         return baselines, weights
     rows = evenly_spaced(len(history), max_windows)
     past, future = history[rows, :, :-n_back * patch_len], history[rows, :, -n_back * patch_len:]

@@ -1,3 +1,5 @@
+import copy
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -265,13 +267,58 @@ def test_predict_keeps_the_fitted_forecast_on_data_like_the_fit_data(fitted_on_s
     assert "backtest" not in caplog.text
 
 
-def test_histories_not_longer_than_the_horizon_keep_the_fitted_baseline(fitted_signal, caplog):
+def test_short_histories_like_the_fit_windows_keep_the_fitted_forecast(held_out,
+                                                                       fitted_signal, caplog):
+    *_, h_test, _ = held_out  # 1 patch, horizon 1: too short to backtest; held-out windows
+    assert fitted_signal.baselines_.rank(h_test) == {}
+    with caplog.at_level("INFO", logger="bptlearn.estimators"):
+        pred = fitted_signal.predict(h_test)
+    np.testing.assert_array_equal(pred, fitted_signal._predict_raw(h_test))
+    assert caplog.text == ""
+
+
+def test_short_histories_unlike_the_fit_windows_get_the_history_mean(fitted_signal, caplog):
+    """White noise has a flat spectrum, far from the simulated SEEG's 1/f: predict
+    forecasts each history's mean, without the correction (given full weight by hand),
+    says why and records nothing."""
+    fc = copy.deepcopy(fitted_signal)
+    fc.shrinkage_ = np.ones(1)
+    fc.pipeline_.head.gate.fill_(1.0)
     noise = 50 + 20 * np.random.default_rng(1).normal(size=(6, 8, 1500))  # 1 patch, horizon 1
-    assert fitted_signal.baselines_.rank(noise) == {}
-    with caplog.at_level("INFO", logger="bptlearn.estimators._forecaster"):
-        pred = fitted_signal.predict(noise)
-    np.testing.assert_array_equal(pred, fitted_signal._predict_raw(noise))
-    assert "backtest" not in caplog.text
+    fitted_state = {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")}
+    with caplog.at_level("INFO", logger="bptlearn.estimators"):
+        pred = fc.predict(noise)
+    assert "unlike the fit windows" in caplog.text and "history mean is forecast" in caplog.text
+    mean = MeanForecaster(horizon=1).fit(noise).predict(noise)
+    np.testing.assert_allclose(pred, mean, rtol=1e-5, atol=1e-3)
+    assert not np.allclose(fc._predict_raw(noise), mean, rtol=1e-5, atol=1e-3)
+    assert {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")} == fitted_state
+
+
+def test_unfamiliar_compares_the_mean_spectrum_band_by_band_in_fit_spreads(rng):
+    from bptlearn.estimators._forecast_check import (
+        band_spectrum,
+        spectrum_reference,
+        unfamiliar,
+    )
+
+    X, *_ = make_seeg_windows(n_patients=2, n_windows=12, n_patches=2, random_state=5)
+    features = band_spectrum(X, 1500, 250.0)
+    assert features.shape == (len(X) * X.shape[1], 8)
+    np.testing.assert_allclose(band_spectrum(1e6 * X + 3.0, 1500, 250.0), features, atol=1e-6)
+    t = np.arange(3000) / 250.0  # 10 Hz: (8, 13] Hz is band 1, alpha
+    assert int(np.argmax(band_spectrum(np.sin(2 * np.pi * 10 * t)[None, None], 1500,
+                                       250.0))) == 1
+    reference = spectrum_reference(X, 1500, 250.0)
+    np.testing.assert_allclose(reference, [features.mean(0), features.std(0)], rtol=1e-6)
+    assert not unfamiliar(X, reference, 1500, 250.0)
+    # shift one band's mean by 2.5 of its spreads: the flat-spectrum noise of white noise
+    shifted = reference.copy()
+    shifted[0, 3] += 2.5 * shifted[1, 3]
+    assert unfamiliar(X, shifted, 1500, 250.0)
+    shifted[0, 3] -= 0.6 * shifted[1, 3]  # 1.9 spreads: still alike
+    assert not unfamiliar(X, shifted, 1500, 250.0)
+    assert unfamiliar(rng.normal(size=(4, 2, 3000)), reference, 1500, 250.0)
 
 
 def test_frequency_phase_forecast_is_no_worse_than_its_baselines_on_held_back_windows():
@@ -326,6 +373,29 @@ def test_recheck_takes_the_phase_of_the_baseline_clearly_best_on_the_histories(r
     for short in (1500, 4500):  # 1 patch, or 2 patches backtested over 1 when 2 are forecast
         assert recheck(history[..., :short], fitted, names, weights, 2, 1500, 250.0) == (
             fitted, weights)
+
+
+def test_recheck_drops_the_network_on_short_histories_unlike_the_fit_windows(rng, caplog):
+    """Too short to backtest (1 patch, horizon 2): histories like the fit windows keep
+    the network's weights; white noise, against a reference of simulated SEEG, gets none."""
+    from bptlearn.baselines import SinusoidForecaster
+    from bptlearn.estimators._forecast_check import spectrum_reference
+    from bptlearn.estimators._freq_phase import recheck
+
+    X, *_ = make_seeg_windows(n_patients=2, n_windows=12, n_patches=1, random_state=5)
+    reference = spectrum_reference(X, 1500, 250.0)
+    fitted = {q: SinusoidForecaster(2).fit(X) for q in ("frequency", "phase")}
+    names = dict.fromkeys(fitted, "sinusoid, last patch")
+    weights = {"frequency": 0.4, "phase": 1.0}
+    assert recheck(X, fitted, names, weights, 2, 1500, 250.0,
+                   reference=reference) == (fitted, weights)
+    noise = rng.normal(size=(6, 2, 1500))
+    with caplog.at_level("INFO", logger="bptlearn.estimators"):
+        baselines, new = recheck(noise, fitted, names, weights, 2, 1500, 250.0,
+                                 reference=reference)
+    assert baselines == fitted and new == {"frequency": 0.0, "phase": 0.0}
+    assert "unlike the fit windows" in caplog.text and "too short to backtest" in caplog.text
+    assert weights == {"frequency": 0.4, "phase": 1.0}
 
 
 def test_recheck_keeps_the_fitted_baselines_where_none_is_clearly_better(rng):

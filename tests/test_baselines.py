@@ -441,6 +441,36 @@ def test_window_channel_regression_fills_whole_channels_as_adapt_true(rng):
         ChannelRegressionImputer(adapt="windows").fit(X)
 
 
+@pytest.mark.parametrize("adapt", [False, True, "window"])
+def test_channel_regression_carries_its_residual_into_the_gaps(rng, adapt):
+    """Channel 0 is twice channel 1 plus a slow rhythm the other channel does not
+    explain: the regression alone misses the rhythm, its residual at the observed
+    samples continued by AR interpolation recovers it in short gaps."""
+    t = np.arange(3000) / 250.0
+    source = rng.normal(size=(6, 1, 3000))
+    rhythm = np.sin(2 * np.pi * 0.7 * t + rng.uniform(0, 6, size=(6, 1, 1)))
+    X = np.concatenate([2 * source + rhythm, source], axis=1)
+    mask = np.zeros(X.shape, dtype=bool)
+    for start in range(100, 2900, 250):
+        mask[:, 0, start:start + 25] = True  # 0.1-s gaps of channel 0
+    plain = ChannelRegressionImputer(alpha=1e-8, adapt=adapt).fit(X)
+    carried = ChannelRegressionImputer(alpha=1e-8, adapt=adapt, residual="ar").fit(X)
+    assert carried.residual_.order_ >= 1 and np.abs(carried.residual_.coef_).sum() > 0.5
+    errors = {name: np.mean((imp.transform(X, mask=mask) - X)[mask] ** 2)
+              for name, imp in (("plain", plain), ("carried", carried))}
+    assert errors["plain"] > 0.3  # the rhythm's power is 0.5, what the regression leaves
+    assert errors["carried"] < 0.01 * errors["plain"]
+    out = carried.transform(X, mask=mask)
+    np.testing.assert_array_equal(out[~mask], X[~mask])
+    whole = mask.copy()
+    whole[0, 0] = True  # a channel missing from its whole window: no residual to carry
+    np.testing.assert_allclose(carried.transform(X, mask=whole)[0, 0],
+                               plain.transform(X, mask=whole)[0, 0]
+                               + carried.residual_.mean_[0], atol=1e-9)
+    with pytest.raises(ValueError, match="residual"):
+        ChannelRegressionImputer(residual="AR").fit(X)
+
+
 def test_channel_regression_imputer_needs_two_channels():
     with pytest.raises(ValueError, match="at least 2 channels"):
         ChannelRegressionImputer().fit(np.zeros((2, 1, 10)))

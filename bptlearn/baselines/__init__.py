@@ -12,8 +12,9 @@ and :class:`BestBaselineImputer` pick the best of them on held-back data, the ba
 """
 
 from ._ar_impute import ARImputer
+from ._channel_mixing import ChannelRegressionImputer
 from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster
-from ._impute import ChannelMeanImputer, ChannelRegressionImputer, InterpolationImputer
+from ._impute import ChannelMeanImputer, InterpolationImputer
 from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
 from ._seizure import BandPowerSeizureDetector
 from ._select import BestBaselineForecaster, default_forecasters, shrinkage

@@ -1,12 +1,19 @@
-"""How channels mix in the windows being filled: the covariance of their observed samples,
-a channel's Gaussian conditional mean on the others, and the per-window regression of
-``ChannelRegressionImputer(adapt='window')``."""
+"""Imputation from the other channels: :class:`ChannelRegressionImputer`, and how channels
+mix in the windows being filled (the covariance of their observed samples, a channel's
+Gaussian conditional mean on the others, the per-window regression of
+``adapt='window'``)."""
 
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 
 import numpy as np
+from sklearn.linear_model import Ridge
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._ar_impute import ARImputer
+from ._impute import _BaseImputer, _interpolate
 
 MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed (adapt)
 
@@ -37,7 +44,7 @@ def conditional(cov: np.ndarray, c: int, load: float = 1e-3) -> np.ndarray:
 
 def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np.ndarray,
                    prior: np.ndarray, n_prior: int = 1000) -> None:
-    """In place: each channel still observed in its window, at its missing samples, from
+    """In place: each channel still observed in its window, at every sample, from
     the other channels of ``base`` (n, C, T) with that window's covariance of complete
     instants pooled with ``prior`` counted as ``n_prior`` instants (``prior`` alone for
     pairs with a channel missing from the whole window), around the window's own means
@@ -55,5 +62,154 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
         mean = np.where(np.isnan(mean), base[w].mean(axis=1), mean)
         for c in np.flatnonzero(missing[w].any(axis=-1) & ~missing[w].all(axis=-1)):
             others = np.delete(np.arange(len(cov)), c)
-            pred = mean[c] + (base[w, others] - mean[others, None]).T @ conditional(cov, c)
-            out[w, c, missing[w, c]] = pred[missing[w, c]]
+            out[w, c] = mean[c] + (base[w, others] - mean[others, None]).T @ conditional(cov, c)
+
+
+class ChannelRegressionImputer(_BaseImputer):
+    """Fill each channel from the other channels at the same instant (ridge regression).
+
+    SEEG contacts on one shaft record overlapping fields, so a channel is partly
+    predictable from its neighbours. ``fit`` learns, for each channel, a
+    :class:`sklearn.linear_model.Ridge` on the other channels' samples (complete
+    instants of the fit data). ``transform`` first interpolates each channel linearly
+    along time (a channel with no observed sample: its fit mean), then predicts every
+    missing sample of a channel from the others. It is the baseline for a whole channel
+    missing; ``r2_`` says how much of each channel the others explain in the fit data.
+
+    How channels mix depends on where the contacts sit, which differs between patients.
+    With ``adapt=True`` the regression of a channel is estimated at ``transform`` from
+    the windows being filled: from the covariance of their observed samples (each pair
+    of channels over the instants where both are observed), pooled with the fit data's
+    covariance counted as 22500 instants (90 s at 250 Hz), as a Gaussian conditional
+    mean with a small ridge, wherever every pair involving that channel is observed
+    together for at least 1000 samples; from the fit data otherwise. The windows
+    themselves then decide how a channel missing in one window follows the others, as
+    learnt from the windows where it was observed.
+
+    Mixing also drifts within a recording. With ``adapt='window'`` a channel that still
+    has observed samples in its window (a gap, a missing patch) is regressed on the
+    others with the covariance of that window's complete instants, pooled with the
+    ``adapt=True`` covariance counted as 1000 instants (4 s at 250 Hz), around the
+    window's own channel means; a channel missing from its whole window is filled as
+    with ``adapt=True``.
+
+    What the other channels do not explain runs on in time. With ``residual='ar'`` the
+    regression predicts every sample of a channel that misses some, and its error at
+    the observed ones (the residual) is carried into the gaps by autoregressive
+    interpolation (:class:`ARImputer`, fitted in ``fit`` on the residuals of the fit
+    data) and added: near a gap's edges the channel's own recent samples count, in the
+    middle of a long gap the regression alone.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Ridge penalty, in squared signal units.
+    adapt : bool or 'window', default=False
+        Estimate the regressions on the observed samples of the windows being filled
+        (``True``), and for each window on its own samples (``'window'``).
+    residual : {None, 'ar'}, default=None
+        Carry the regression's residual into the gaps by autoregressive interpolation.
+
+    Attributes
+    ----------
+    estimators_ : list of sklearn.linear_model.Ridge
+        One per channel, on the other channels in their order.
+    r2_ : ndarray of shape (n_chans,)
+        In-sample R² of each channel's regression on the fit data.
+    mean_ : ndarray of shape (n_chans,)
+        Mean of each channel in the fit data.
+    cov_ : ndarray of shape (n_chans, n_chans)
+        Covariance of the channels in the fit data (what ``adapt`` starts from).
+    residual_ : ARImputer
+        With ``residual='ar'``: the autoregression of the fit data's residuals.
+    n_chans_in_ : int
+        Number of channels seen during fit; transform needs the same channels.
+
+    See Also
+    --------
+    ChannelMeanImputer : The channel mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import ChannelRegressionImputer
+    >>> s = np.random.default_rng(0).normal(size=(4, 1, 200))
+    >>> X = np.concatenate([s, 2 * s], axis=1)  # channel 1 is twice channel 0
+    >>> imp = ChannelRegressionImputer(alpha=1e-6).fit(X)
+    >>> X_gap = X.copy(); X_gap[0, 1] = np.nan  # a whole channel missing
+    >>> bool(np.allclose(imp.transform(X_gap), X, atol=1e-6)), imp.r2_.round(3).tolist()
+    (True, [1.0, 1.0])
+    """
+
+    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")],
+                                    "adapt": ["boolean", StrOptions({"window"})],
+                                    "residual": [None, StrOptions({"ar"})]}
+    _same_chans = True
+
+    def __init__(self, alpha: float = 1.0, *, adapt: bool | str = False,
+                 residual: str | None = None) -> None:
+        self.alpha = alpha
+        self.adapt = adapt
+        self.residual = residual
+
+    def _fit(self, X: np.ndarray) -> dict:
+        samples = X.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
+        samples = samples[np.isfinite(samples).all(axis=1)]
+        C = X.shape[1]
+        if C < 2 or len(samples) < 2:
+            raise ValueError(
+                f"ChannelRegressionImputer predicts each channel from the others, so it needs "
+                f"at least 2 channels and 2 complete instants in X, got {C} channel(s) and "
+                f"{len(samples)} complete instant(s). Use InterpolationImputer instead.")
+        estimators, r2 = [], np.empty(C)
+        for c in range(C):
+            others = np.delete(samples, c, axis=1)
+            est = Ridge(alpha=self.alpha).fit(others, samples[:, c])
+            estimators.append(est)
+            r2[c] = est.score(others, samples[:, c])
+        state = {"estimators_": estimators, "r2_": r2, "mean_": samples.mean(axis=0),
+                 "cov_": np.cov(samples.T, bias=True)}
+        if self.residual == "ar":  # the fit data's own regressions, every sample predicted
+            missing = np.isnan(X)
+            every = np.ones(X.shape[:2], dtype=bool)
+            pred = _predict(every, _linear_base(X, missing, state["mean_"]), estimators)
+            state["residual_"] = ARImputer().fit(np.where(missing, np.nan, X - pred))
+        return state
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        base = _linear_base(X, missing, self.mean_)
+        cov = observed_cov(X, missing, self.cov_) if self.adapt else None
+        pred = _predict(missing.any(axis=-1), base, self.estimators_, cov)
+        if self.adapt == "window":
+            fill_by_window(pred, X, missing, base, cov[0])
+        if self.residual == "ar":
+            pred = pred + self.residual_.transform(np.where(missing, np.nan, X - pred),
+                                                   mask=missing)
+        return np.where(missing, pred, base).astype(X.dtype, copy=False)
+
+
+def _linear_base(X: np.ndarray, missing: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Each channel interpolated linearly along time; one with no observed sample in its
+    window, ``mean`` (the fit data's channel means)."""
+    base, empty = _interpolate(X, missing, "linear")
+    return np.where(empty[..., None], mean[:, None], base)
+
+
+def _predict(rows: np.ndarray, base: np.ndarray, estimators: list, cov: tuple | None = None
+             ) -> np.ndarray:
+    """Every sample of the channels of windows ``rows`` (n, C) marks, from the other
+    channels of ``base`` (n, C, T) at the same instant: the fitted ridge ``estimators``,
+    or with ``cov`` (:func:`observed_cov`) the windows' own Gaussian conditional mean
+    where every pair with the channel is observed together often enough. Other rows:
+    ``base``."""
+    pred = base.copy()
+    flat = base.transpose(0, 2, 1).reshape(-1, base.shape[1])  # (instants, C)
+    for c, est in enumerate(estimators):
+        if rows[:, c].any():
+            if cov is not None and cov[2][c].min() >= MIN_PAIRS:  # the windows' own mixing
+                joint, mean = cov[0], cov[1]
+                p = mean[c] + np.delete(flat - mean, c, axis=1) @ conditional(joint, c)
+            else:
+                p = est.predict(np.delete(flat, c, axis=1))
+            pred[rows[:, c], c] = p.reshape(len(base), -1)[rows[:, c]]
+    return pred

@@ -1,23 +1,21 @@
-"""Imputation baselines: interpolation along time, the channel mean, other channels."""
+"""Imputation baselines: interpolation along time and the channel mean (the other
+channels: ``_channel_mixing``)."""
 
 from __future__ import annotations
 
 import logging
 import warnings
-from numbers import Real
 from typing import Any
 
 import numpy as np
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.linear_model import Ridge
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import BPTWarning
 from ..utils._tags import _ThreeDMixin
 from ._base import _check_windows
-from ._channel_mixing import MIN_PAIRS, conditional, fill_by_window, observed_cov
 
 logger = logging.getLogger(__name__)
 
@@ -230,116 +228,6 @@ class ChannelMeanImputer(_BaseImputer):
         fallback = self.mean_ if X.shape[1] == self.n_chans_in_ else np.zeros(X.shape[1])
         mean = np.where(np.isnan(mean), fallback[:, None], mean)
         return np.broadcast_to(mean, X.shape).astype(X.dtype)
-
-
-class ChannelRegressionImputer(_BaseImputer):
-    """Fill each channel from the other channels at the same instant (ridge regression).
-
-    SEEG contacts on one shaft record overlapping fields, so a channel is partly
-    predictable from its neighbours. ``fit`` learns, for each channel, a
-    :class:`sklearn.linear_model.Ridge` on the other channels' samples (complete
-    instants of the fit data). ``transform`` first interpolates each channel linearly
-    along time (a channel with no observed sample: its fit mean), then predicts every
-    missing sample of a channel from the others. It is the baseline for a whole channel
-    missing; ``r2_`` says how much of each channel the others explain in the fit data.
-
-    How channels mix depends on where the contacts sit, which differs between patients.
-    With ``adapt=True`` the regression of a channel is estimated at ``transform`` from
-    the windows being filled: from the covariance of their observed samples (each pair
-    of channels over the instants where both are observed), pooled with the fit data's
-    covariance counted as 22500 instants (90 s at 250 Hz), as a Gaussian conditional
-    mean with a small ridge, wherever every pair involving that channel is observed
-    together for at least 1000 samples; from the fit data otherwise. The windows
-    themselves then decide how a channel missing in one window follows the others, as
-    learnt from the windows where it was observed.
-
-    Mixing also drifts within a recording. With ``adapt='window'`` a channel that still
-    has observed samples in its window (a gap, a missing patch) is regressed on the
-    others with the covariance of that window's complete instants, pooled with the
-    ``adapt=True`` covariance counted as 1000 instants (4 s at 250 Hz), around the
-    window's own channel means; a channel missing from its whole window is filled as
-    with ``adapt=True``.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Ridge penalty, in squared signal units.
-    adapt : bool or 'window', default=False
-        Estimate the regressions on the observed samples of the windows being filled
-        (``True``), and for each window on its own samples (``'window'``).
-
-    Attributes
-    ----------
-    estimators_ : list of sklearn.linear_model.Ridge
-        One per channel, on the other channels in their order.
-    r2_ : ndarray of shape (n_chans,)
-        In-sample R² of each channel's regression on the fit data.
-    mean_ : ndarray of shape (n_chans,)
-        Mean of each channel in the fit data.
-    cov_ : ndarray of shape (n_chans, n_chans)
-        Covariance of the channels in the fit data (what ``adapt`` starts from).
-    n_chans_in_ : int
-        Number of channels seen during fit; transform needs the same channels.
-
-    See Also
-    --------
-    ChannelMeanImputer : The channel mean.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from bptlearn.baselines import ChannelRegressionImputer
-    >>> s = np.random.default_rng(0).normal(size=(4, 1, 200))
-    >>> X = np.concatenate([s, 2 * s], axis=1)  # channel 1 is twice channel 0
-    >>> imp = ChannelRegressionImputer(alpha=1e-6).fit(X)
-    >>> X_gap = X.copy(); X_gap[0, 1] = np.nan  # a whole channel missing
-    >>> bool(np.allclose(imp.transform(X_gap), X, atol=1e-6)), imp.r2_.round(3).tolist()
-    (True, [1.0, 1.0])
-    """
-
-    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")],
-                                    "adapt": ["boolean", StrOptions({"window"})]}
-    _same_chans = True
-
-    def __init__(self, alpha: float = 1.0, *, adapt: bool | str = False) -> None:
-        self.alpha = alpha
-        self.adapt = adapt
-
-    def _fit(self, X: np.ndarray) -> dict:
-        samples = X.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
-        samples = samples[np.isfinite(samples).all(axis=1)]
-        C = X.shape[1]
-        if C < 2 or len(samples) < 2:
-            raise ValueError(
-                f"ChannelRegressionImputer predicts each channel from the others, so it needs "
-                f"at least 2 channels and 2 complete instants in X, got {C} channel(s) and "
-                f"{len(samples)} complete instant(s). Use InterpolationImputer instead.")
-        estimators, r2 = [], np.empty(C)
-        for c in range(C):
-            others = np.delete(samples, c, axis=1)
-            est = Ridge(alpha=self.alpha).fit(others, samples[:, c])
-            estimators.append(est)
-            r2[c] = est.score(others, samples[:, c])
-        return {"estimators_": estimators, "r2_": r2, "mean_": samples.mean(axis=0),
-                "cov_": np.cov(samples.T, bias=True)}
-
-    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        base, empty = _interpolate(X, missing, "linear")
-        base = np.where(empty[..., None], self.mean_[:, None], base)
-        out = base.copy()
-        flat = base.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
-        cov, mean, pairs = observed_cov(X, missing, self.cov_) if self.adapt else (None,) * 3
-        for c, est in enumerate(self.estimators_):
-            rows = missing[:, c].any(axis=-1)
-            if rows.any():
-                if self.adapt and pairs[c].min() >= MIN_PAIRS:  # the windows' own mixing
-                    pred = mean[c] + np.delete(flat - mean, c, axis=1) @ conditional(cov, c)
-                else:
-                    pred = est.predict(np.delete(flat, c, axis=1))
-                out[rows, c] = pred.reshape(len(X), -1)[rows]
-        if self.adapt == "window":
-            fill_by_window(out, X, missing, base, cov)
-        return out.astype(X.dtype, copy=False)
 
 
 class _BlendImputer(_BaseImputer):

@@ -16,13 +16,8 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer
 from ._base import evenly_spaced
-from ._impute import (
-    ChannelMeanImputer,
-    ChannelRegressionImputer,
-    InterpolationImputer,
-    _BaseImputer,
-    _BlendImputer,
-)
+from ._channel_mixing import ChannelRegressionImputer
+from ._impute import ChannelMeanImputer, InterpolationImputer, _BaseImputer, _BlendImputer
 from ._masks import PATTERNS, _repeats, make_missing_mask, missing_pattern, validation_masks
 from ._select import _SELECT_PARAMS, _held_back
 

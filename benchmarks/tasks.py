@@ -79,7 +79,7 @@ from bptlearn.baselines import (
     default_imputers,
     make_missing_mask,
 )
-from bptlearn.estimators._imputer import RESIDUAL_AR
+from bptlearn.estimators._imputer import _residual_candidates
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
 
 PATCH, SFREQ = 1500, 250.0
@@ -187,15 +187,13 @@ def impute_rows(data: str, imp: BPTImputer, X: np.ndarray, X_fit: np.ndarray,
                     ChannelRegressionImputer(adapt=True).fit(X_fit))
                 outs["cross-channel regression, each test window"] = fill(
                     ChannelRegressionImputer(adapt="window").fit(X_fit))
-                if pattern in ("scattered", "gaps"):
-                    hybrid = fill(ChannelRegressionImputer(adapt="window", residual="ar")
-                                  .fit(X_fit))
+            # the imputer's own candidates, not baselines a user tries first
+            ours = {k: fill(est.fit(X_fit))
+                    for k, est in _residual_candidates(pattern, X.shape[1]).items()}
         errors = {k: float(np.mean((o[mask] - X[mask]) ** 2)) for k, o in outs.items()}
-        own = ""  # the imputer's own candidate, not a baseline a user tries first
-        if X.shape[1] > 1 and pattern in ("scattered", "gaps"):
-            best = min(v for k, v in errors.items() if k != "BPTImputer")
-            own = (f"; its candidate {RESIDUAL_AR!r} alone "
-                   f"{np.mean((hybrid[mask] - X[mask]) ** 2) / best:.3f}")
+        best = min(v for k, v in errors.items() if k != "BPTImputer")
+        own = "".join(f"; its candidate {k!r} alone {np.mean((o[mask] - X[mask]) ** 2) / best:.3f}"
+                      for k, o in ours.items())
         row(data, f"impute {pattern}", errors, "BPTImputer",
             f"chose {imp.baseline_name_[pattern]}, shrinkage {imp.shrinkage_[pattern]:.2f}, "
             f"held-back gain {imp.residual_gain_[pattern]:.3f}{own}")

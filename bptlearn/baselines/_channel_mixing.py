@@ -12,8 +12,9 @@ import numpy as np
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer
-from ._impute import _BaseImputer, _interpolate
+from ._impute import KINDS, InterpolationImputer, _BaseImputer, _interpolate
 
 MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed (adapt)
 
@@ -93,12 +94,14 @@ class ChannelRegressionImputer(_BaseImputer):
     window's own channel means; a channel missing from its whole window is filled as
     with ``adapt=True``.
 
-    What the other channels do not explain runs on in time. With ``residual='ar'`` the
+    What the other channels do not explain runs on in time. With ``residual`` set, the
     regression predicts every sample of a channel that misses some, and its error at
-    the observed ones (the residual) is carried into the gaps by autoregressive
-    interpolation (:class:`ARImputer`, fitted in ``fit`` on the residuals of the fit
-    data) and added: near a gap's edges the channel's own recent samples count, in the
-    middle of a long gap the regression alone.
+    the observed ones (the residual) is carried into the gaps and added: by
+    autoregressive interpolation (``'ar'``: :class:`ARImputer`, fitted in ``fit`` on the
+    residuals of the fit data), or by interpolation along time
+    (``'linear'``, ``'cubic'``, ``'spline'``: :class:`InterpolationImputer`). Near a
+    gap's edges the channel's own recent samples count; in the middle of a long gap
+    (``'ar'``) the regression alone.
 
     Parameters
     ----------
@@ -107,8 +110,9 @@ class ChannelRegressionImputer(_BaseImputer):
     adapt : bool or 'window', default=False
         Estimate the regressions on the observed samples of the windows being filled
         (``True``), and for each window on its own samples (``'window'``).
-    residual : {None, 'ar'}, default=None
-        Carry the regression's residual into the gaps by autoregressive interpolation.
+    residual : {None, 'ar', 'linear', 'cubic', 'spline'}, default=None
+        Carry the regression's residual into the gaps by autoregressive interpolation or
+        by interpolation of that kind.
 
     Attributes
     ----------
@@ -120,8 +124,9 @@ class ChannelRegressionImputer(_BaseImputer):
         Mean of each channel in the fit data.
     cov_ : ndarray of shape (n_chans, n_chans)
         Covariance of the channels in the fit data (what ``adapt`` starts from).
-    residual_ : ARImputer
-        With ``residual='ar'``: the autoregression of the fit data's residuals.
+    residual_ : ARImputer or InterpolationImputer
+        With ``residual`` set: what carries the residual (for ``'ar'``, the
+        autoregression of the fit data's residuals).
     n_chans_in_ : int
         Number of channels seen during fit; transform needs the same channels.
 
@@ -143,7 +148,7 @@ class ChannelRegressionImputer(_BaseImputer):
 
     _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")],
                                     "adapt": ["boolean", StrOptions({"window"})],
-                                    "residual": [None, StrOptions({"ar"})]}
+                                    "residual": [None, StrOptions({"ar", *KINDS})]}
     _same_chans = True
 
     def __init__(self, alpha: float = 1.0, *, adapt: bool | str = False,
@@ -174,6 +179,8 @@ class ChannelRegressionImputer(_BaseImputer):
             every = np.ones(X.shape[:2], dtype=bool)
             pred = _predict(every, _linear_base(X, missing, state["mean_"]), estimators)
             state["residual_"] = ARImputer().fit(np.where(missing, np.nan, X - pred))
+        elif self.residual is not None:
+            state["residual_"] = InterpolationImputer(self.residual).fit(X)
         return state
 
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
@@ -182,9 +189,11 @@ class ChannelRegressionImputer(_BaseImputer):
         pred = _predict(missing.any(axis=-1), base, self.estimators_, cov)
         if self.adapt == "window":
             fill_by_window(pred, X, missing, base, cov[0])
-        if self.residual == "ar":
-            pred = pred + self.residual_.transform(np.where(missing, np.nan, X - pred),
-                                                   mask=missing)
+        if self.residual is not None:
+            with warnings.catch_warnings():  # a channel missing from its window: residual 0
+                warnings.simplefilter("ignore", BPTWarning)
+                pred = pred + self.residual_.transform(np.where(missing, np.nan, X - pred),
+                                                       mask=missing)
         return np.where(missing, pred, base).astype(X.dtype, copy=False)
 
 

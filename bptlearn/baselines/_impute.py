@@ -18,6 +18,7 @@ from ..utils._tags import _ThreeDMixin
 from ._base import _check_windows
 
 logger = logging.getLogger(__name__)
+KINDS = ("linear", "cubic", "spline")  # InterpolationImputer's kinds of interpolation
 
 
 def _fill_row(x: np.ndarray, missing: np.ndarray, kind: str) -> np.ndarray:
@@ -166,7 +167,7 @@ class InterpolationImputer(_BaseImputer):
     array([[[1., 2., 3., 4., 5.]]])
     """
 
-    _parameter_constraints: dict = {"kind": [StrOptions({"linear", "cubic", "spline"})]}
+    _parameter_constraints: dict = {"kind": [StrOptions(set(KINDS))]}
 
     def __init__(self, kind: str = "linear") -> None:
         self.kind = kind

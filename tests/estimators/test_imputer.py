@@ -14,7 +14,7 @@ from bptlearn.baselines import (
     missing_pattern,
 )
 from bptlearn.data import make_seeg_windows
-from bptlearn.estimators._imputer import RESIDUAL_AR
+from bptlearn.estimators._imputer import RESIDUAL, RESIDUAL_AR
 from bptlearn.exceptions import BPTWarning
 from bptlearn.nn.heads import ImputationHead
 
@@ -107,6 +107,7 @@ def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_fa
         # the residual carried by AR interpolation: a candidate for scattered samples and
         # gaps only
         assert (RESIDUAL_AR in select.scores_) == (pattern in ("scattered", "gaps"))
+        assert (RESIDUAL.format("linear") in select.scores_) == (pattern == "scattered")
         assert 0.0 <= imp.shrinkage_[pattern] <= 1.0
         assert 0.0 < imp.residual_gain_[pattern] <= 1.0
 

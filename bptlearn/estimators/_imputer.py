@@ -48,7 +48,8 @@ _ADAPTED = ("scattered", "gaps", "patch")
 # baseline suits them, and the test then misses a gain the pooled error shows); the
 # correction stays, at the weight checked over the new fill
 _SWITCH, _SWITCH_WIDE = 0.99, 0.95
-# the per-window regression with its residual carried into the gaps by AR interpolation
+# the per-window regression with its residual carried into the missing samples (by AR
+# interpolation, or linearly): the imputer's own candidates, named by how they carry it
 RESIDUAL = "cross-channel regression, window, {} residual"
 RESIDUAL_AR = RESIDUAL.format("AR")
 

@@ -38,7 +38,11 @@ Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
 channel regressed on the others with the covariance of the observed samples of the
 windows scored) and "cross-channel regression, each test window"
 (``adapt='window'``: with the covariance of each window's own complete instants) are
-the baselines that see the test data; they count in "best baseline". Models keep their
+the baselines that see the test data; they count in "best baseline". The imputer's own
+residual-carrying regressions (``ChannelRegressionImputer(adapt='window', residual=...)``,
+candidates for scattered samples and gaps) are not baselines a user tries first: each
+is printed alone in the row's note, so that the gain they bring can be told from the
+network's. Models keep their
 default scaling (robust per-channel statistics learned in ``fit``). Fitting a model on
 Bonn training segments is evaluation,
 like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on it.

@@ -312,7 +312,7 @@ def test_unfamiliar_compares_the_mean_spectrum_band_by_band_in_fit_spreads(rng):
     reference = spectrum_reference(X, 1500, 250.0)
     np.testing.assert_allclose(reference, [features.mean(0), features.std(0)], rtol=1e-6)
     assert not unfamiliar(X, reference, 1500, 250.0)
-    # shift one band's mean by 2.5 of its spreads: the flat-spectrum noise of white noise
+    # the reference's mean moved in one band by 2.5 of its spreads: unlike; by 1.9: alike
     shifted = reference.copy()
     shifted[0, 3] += 2.5 * shifted[1, 3]
     assert unfamiliar(X, shifted, 1500, 250.0)

@@ -104,8 +104,8 @@ def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_fa
         assert imp.baseline_name_[pattern] == min(select.scores_, key=select.scores_.get)
         assert {"cross-channel regression", "cross-channel regression, adapted",
                 "cross-channel regression, window", "AR interpolation"} <= set(select.scores_)
-        # the residual carried by AR interpolation: a candidate for scattered samples and
-        # gaps only
+        # the regression's residual carried by AR interpolation: a candidate for scattered
+        # samples and gaps; carried linearly: for scattered samples only
         assert (RESIDUAL_AR in select.scores_) == (pattern in ("scattered", "gaps"))
         assert (RESIDUAL.format("linear") in select.scores_) == (pattern == "scattered")
         assert 0.0 <= imp.shrinkage_[pattern] <= 1.0

@@ -249,7 +249,7 @@ scale_, device_
         history = self._run(signals, lambda x: x.flatten(2))  # (n, C, L * P), scaled
         self.fit_spectrum_ = spectrum_reference(history, config.patch_len, config.sfreq)
         if self.target == "freq_phase":
-            return self._train_freq_phase(signals, targets, groups, rows, held)
+            return self._train_freq_phase(signals, targets, groups, rows, held, history[held])
         center, scale = self._window_stats(signals)  # forecast in the scaled units of the history
         future = (targets - center[..., 0]) / scale[..., 0]
         select = BestBaselineForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
@@ -279,12 +279,12 @@ scale_, device_
         return net
 
     def _train_freq_phase(self, signals: Signals, targets: np.ndarray, groups: Any,
-                          rows: np.ndarray, held: np.ndarray):
+                          rows: np.ndarray, held: np.ndarray, history: np.ndarray):
+        """``history``: the held-back windows, scaled and flattened (n_held, C, L * P)."""
         net = super()._train(signals.subset(rows), targets[rows], groups)
         module = self._inference_module(net)
-        val = signals.subset(held)
-        out = self._run(val, lambda x: freq_phase_output(*module(x), _FREQ_SCALE))
-        history = self._run(val, lambda x: x.flatten(2))
+        out = self._run(signals.subset(held),
+                        lambda x: freq_phase_output(*module(x), _FREQ_SCALE))
         config = self.encoder_.config
         vars(self).update(fit_freq_phase(out, history, targets[held][..., 0],
                                          targets[held][..., 1:], self.horizon,

@@ -83,7 +83,7 @@ from bptlearn.baselines import (
     default_imputers,
     make_missing_mask,
 )
-from bptlearn.estimators._imputer import _residual_candidates
+from bptlearn.baselines._channel_mixing import residual_candidates
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
 
 PATCH, SFREQ = 1500, 250.0
@@ -193,7 +193,7 @@ def impute_rows(data: str, imp: BPTImputer, X: np.ndarray, X_fit: np.ndarray,
                     ChannelRegressionImputer(adapt="window").fit(X_fit))
             # the imputer's own candidates, not baselines a user tries first
             ours = {k: fill(est.fit(X_fit))
-                    for k, est in _residual_candidates(pattern, X.shape[1]).items()}
+                    for k, est in residual_candidates(pattern, X.shape[1]).items()}
         errors = {k: float(np.mean((o[mask] - X[mask]) ** 2)) for k, o in outs.items()}
         best = min(v for k, v in errors.items() if k != "BPTImputer")
         own = "".join(f"; its candidate {k!r} alone {np.mean((o[mask] - X[mask]) ** 2) / best:.3f}"

@@ -1,6 +1,7 @@
 """What a forecaster's learned correction is worth: its weight per future patch, on
-held-back windows in ``fit`` and again on the histories ``predict`` extends; and, for
-histories too short to backtest, whether they look like the fit windows at all."""
+held-back windows in ``fit`` and again on the histories ``predict`` extends; which
+baseline ``predict`` keeps after a backtest; and, for histories too short to backtest,
+whether they look like the fit windows at all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import torch
 
 from ..baselines import shrinkage
+from ..baselines._backtest import clearly_better
 from ..baselines._base import evenly_spaced
 from ..baselines._select import channel_groups
 from ..nn import BAND_NAMES, LOG_POWER_FLOOR, band_power
@@ -53,6 +55,47 @@ def backtest_weights(forecaster: Any, signals: Any, max_windows: int = 256) -> n
     rows = evenly_spaced(signals.n_windows, max_windows)
     pairs = forecaster._run(signals.subset(rows), backtest, stats=True).astype(float)
     return patch_weights(pairs[:, 1], pairs[:, 0], P)
+
+
+def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[str, bool]:
+    """The baseline :meth:`~bptlearn.BPTForecaster.predict` forecasts the scaled
+    ``history`` (n, C, L * P) with, and whether without the learned correction.
+
+    Histories longer than ``horizon`` patches are backtested: another candidate that
+    forecasts their last patches clearly better than the fitted baseline is used alone.
+    Shorter ones keep the fitted baseline if they look like the fit windows
+    (:func:`unfamiliar`), else the history mean is forecast alone.
+    """
+    fc = forecaster
+    if fc.n_patches_in_ > fc.horizon:
+        name = clearly_better(fc.baselines_._backtest_errors(history), fc.baseline_name_)
+        if name != fc.baseline_name_:
+            logger.info("A backtest on the histories forecasts their last %d patch(es) best "
+                        "with %r, not %r as in fit; its forecast is used without "
+                        "correction.", fc.horizon, name, fc.baseline_name_)
+        return name, name != fc.baseline_name_
+    config = fc.encoder_.config
+    if not unfamiliar(history, fc.fit_spectrum_, config.patch_len, config.sfreq):
+        return fc.baseline_name_, False
+    logger.info("The histories are too short to backtest (%d patch(es), horizon %d): the "
+                "history mean is forecast, without the fitted baseline or its correction.",
+                fc.n_patches_in_, fc.horizon)
+    return "history mean", True
+
+
+def checked_correction(forecaster: Any, signals: Any, out: np.ndarray) -> np.ndarray:
+    """The forecasts ``out`` with the correction of each future patch scaled by its
+    backtest on the histories (:func:`backtest_weights`): kept where it helps there,
+    less or none where it does not."""
+    fc = forecaster
+    keep = np.where(fc.shrinkage_ > 0, backtest_weights(fc, signals), 1.0)
+    if np.all(keep == 1.0):
+        return out
+    logger.info("A backtest on the histories keeps %s of the learned correction of each "
+                "future patch (fitted weights %s).", np.round(keep, 2).tolist(),
+                np.round(fc.shrinkage_, 2).tolist())
+    base = fc._run(signals, fc.readout_.baseline, post=lambda y, c, s: y * s[..., 0] + c[..., 0])
+    return base + np.repeat(keep, out.shape[-1] // len(keep)).astype(out.dtype) * (out - base)
 
 
 def band_spectrum(history: np.ndarray, patch_len: int, sfreq: float) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from numbers import Integral, Real
 from typing import Any
 
@@ -18,7 +17,6 @@ from ..baselines import (
     MeanForecaster,
     RepeatLastForecaster,
 )
-from ..baselines._backtest import clearly_better
 from ..baselines._select import _held_back
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
@@ -30,17 +28,11 @@ from ..nn.heads import (
 from ..nn.losses import FreqPhaseLoss
 from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
-from ._forecast_check import (
-    backtest_weights,
-    patch_weights,
-    spectrum_reference,
-    unfamiliar,
-)
+from ._forecast_check import checked_correction, patch_weights, predict_choice, spectrum_reference
 from ._freq_phase import baseline_forecast, blend_freq_phase, fit_freq_phase, recheck
-from ._input import Signals, resample_windows
+from ._input import Signals, check_future
 from ._net import _BPTNet
 
-logger = logging.getLogger(__name__)
 _FREQ_SCALE = 10.0  # the head predicts frequencies in units of 10 Hz
 _HELD_BACK = 0.2  # fraction of the fit windows that choose the baseline's shrinkage
 
@@ -219,23 +211,8 @@ scale_, device_
         """
         return self._fit_task(X, y, groups)
 
-    def _future(self, y: Any, signals: Signals, config: Any) -> np.ndarray:
-        """Check y against X and bring it to the model's rate: float32 (n, C, horizon * P)."""
-        y = np.asarray(y)
-        n, C = signals.n_windows, signals.n_chans
-        want = self.horizon * config.patch_len * signals.sfreq / config.sfreq
-        if y.ndim != 3 or y.shape[:2] != (n, C) or y.shape[2] != want:
-            raise ValueError(
-                f"y has shape {y.shape}, but with horizon={self.horizon} patches it must hold "
-                f"the {want:g} samples at {signals.sfreq:g} Hz that follow each window: shape "
-                f"({n}, {C}, {want:g})."
-            )
-        if not np.isfinite(y).all():
-            raise ValueError("y holds NaN or infinite samples; forecasting targets must be finite.")
-        return np.asarray(resample_windows(y, signals.sfreq, config.sfreq), dtype=np.float32)
-
     def _task_targets(self, y: Any, signals: Signals, n_patches: int, config: Any):
-        future = self._future(y, signals, config)
+        future = check_future(y, signals, self.horizon, config)
         if self.target == "freq_phase":
             freq = dominant_frequency(future, config.sfreq)[..., None]
             return np.concatenate([freq, instantaneous_phase(future)], axis=-1).astype(
@@ -376,44 +353,15 @@ scale_, device_
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
                                            why="The baseline is fitted per channel.")
         history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
-        backtest = self.n_patches_in_ > self.horizon
-        if backtest:
-            name = clearly_better(self.baselines_._backtest_errors(history), self.baseline_name_)
-            alone = name != self.baseline_name_
-            if alone:
-                logger.info("A backtest on the histories forecasts their last %d patch(es) best "
-                            "with %r, not %r as in fit; its forecast is used without "
-                            "correction.", self.horizon, name, self.baseline_name_)
-        else:  # too short to backtest: they must look like the fit windows
-            config = self.encoder_.config
-            name, alone = "history mean", unfamiliar(history, self.fit_spectrum_,
-                                                     config.patch_len, config.sfreq)
-            if alone:
-                logger.info("The histories are too short to backtest (%d patch(es), horizon "
-                            "%d): the history mean is forecast, without the fitted baseline "
-                            "or its correction.", self.n_patches_in_, self.horizon)
+        name, alone = predict_choice(self, history)
         if not alone:  # the checked input goes straight to the pipeline
             out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
-            if backtest and np.any(self.shrinkage_ > 0):
-                out = self._checked_correction(signals, out)
+            if self.n_patches_in_ > self.horizon and np.any(self.shrinkage_ > 0):
+                out = checked_correction(self, signals, out)
             return out
         center, scale = self._window_stats(signals)
         out = self.baselines_.estimators_[name].predict(history)
         return (out * scale[..., 0] + center[..., 0]).astype(np.float32)
-
-    def _checked_correction(self, signals: Signals, out: np.ndarray) -> np.ndarray:
-        """``out`` with the correction of each future patch scaled by its backtest on the
-        histories (:func:`backtest_weights`): kept where it helps there, less or none
-        where it does not."""
-        keep = np.where(self.shrinkage_ > 0, backtest_weights(self, signals), 1.0)
-        if np.all(keep == 1.0):
-            return out
-        logger.info("A backtest on the histories keeps %s of the learned correction of each "
-                    "future patch (fitted weights %s).", np.round(keep, 2).tolist(),
-                    np.round(self.shrinkage_, 2).tolist())
-        base = self._run(signals, self.readout_.baseline,
-                         post=lambda y, c, s: y * s[..., 0] + c[..., 0])
-        return base + np.repeat(keep, out.shape[-1] // len(keep)).astype(out.dtype) * (out - base)
 
     def predict_baseline(self, X: Any) -> np.ndarray:
         """What the baseline alone forecasts (``baseline_name_``), like :meth:`predict`.
@@ -449,7 +397,7 @@ scale_, device_
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Negative MAE of the forecast (``'signal'``) or mean phase-locking value."""
         signals = self._signals(X)
-        future = self._future(y, signals, self.encoder_.config)
+        future = check_future(y, signals, self.horizon, self.encoder_.config)
         if self.target == "freq_phase":
             return float(phase_locking_value(instantaneous_phase(future), self.predict(X)))
         return -mae(future, self.predict(X))

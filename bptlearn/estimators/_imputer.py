@@ -24,6 +24,7 @@ from ..baselines import (
     validation_masks,
 )
 from ..baselines._backtest import clearly_better
+from ..baselines._channel_mixing import residual_candidates
 from ..baselines._select import _held_back, channel_groups
 from ..baselines._select_impute import fill_by_pattern
 from ..exceptions import BPTWarning
@@ -48,27 +49,6 @@ _ADAPTED = ("scattered", "gaps", "patch")
 # baseline suits them, and the test then misses a gain the pooled error shows); the
 # correction stays, at the weight checked over the new fill
 _SWITCH, _SWITCH_WIDE = 0.99, 0.95
-# the per-window regression with its residual carried into the missing samples (by AR
-# interpolation, or linearly): the imputer's own candidates, named by how they carry it
-RESIDUAL = "cross-channel regression, window, {} residual"
-RESIDUAL_AR = RESIDUAL.format("AR")
-
-
-def _residual_candidates(pattern: str, n_chans: int) -> dict:
-    """The per-window regression with its residual carried into the missing samples: by
-    AR interpolation for scattered samples and gaps, also linearly for scattered samples.
-    Not for whole patches: continued over 6 s the residual cost 1-9 % on held-out
-    simulated sets and the real recording; nor for whole channels, which have no
-    residual to carry. A spline through the residual of scattered samples took the real
-    19-s recording to 1.035 of the best baseline (transform's check preferred it on the
-    samples it hid)."""
-    kinds = {"scattered": ("ar", "linear"), "gaps": ("ar",)}.get(pattern, ())
-    if n_chans < 2:
-        return {}
-    return {RESIDUAL.format("AR" if kind == "ar" else kind): ChannelRegressionImputer(
-        adapt="window", residual=kind) for kind in kinds}
-
-
 def _pack(fill: np.ndarray, hidden: np.ndarray, shape: tuple) -> np.ndarray:
     """(n, C, L, 2P) model input: the baseline's fill, then the mask."""
     return np.concatenate([fill.reshape(shape), hidden.reshape(shape).astype(np.float32)],
@@ -251,7 +231,7 @@ scale_, device_
             candidates["cross-channel regression, window"] = ChannelRegressionImputer(
                 adapt="window")
         baselines = {pattern: BestBaselineImputer(
-            pattern, candidates={**candidates, **_residual_candidates(pattern, C)}, patch_len=P,
+            pattern, candidates={**candidates, **residual_candidates(pattern, C)}, patch_len=P,
             random_state=seed, blend=True).fit(flat) for pattern in PATTERNS}
         hidden = self._masks(flat.shape, P, seed)
         best = {k: b.best_estimator_ for k, b in baselines.items()}

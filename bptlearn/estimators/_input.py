@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 import mne
 import numpy as np
@@ -205,6 +206,23 @@ def check_channels(signals: Signals, n_chans_in: int, ch_names_in: tuple[str, ..
             f"order {list(signals.ch_names[:5])}... vs {list(ch_names_in[:5])}.... {why} Pick "
             "them in the fitted order with epochs.pick(est.ch_names_in_)."
         )
+
+
+def check_future(y: Any, signals: Signals, horizon: int, config: Any) -> np.ndarray:
+    """Check forecasting targets ``y`` against the windows ``signals`` and bring them to
+    the model's rate: float32 (n, C, horizon * patch_len)."""
+    y = np.asarray(y)
+    n, C = signals.n_windows, signals.n_chans
+    want = horizon * config.patch_len * signals.sfreq / config.sfreq
+    if y.ndim != 3 or y.shape[:2] != (n, C) or y.shape[2] != want:
+        raise ValueError(
+            f"y has shape {y.shape}, but with horizon={horizon} patches it must hold the "
+            f"{want:g} samples at {signals.sfreq:g} Hz that follow each window: shape "
+            f"({n}, {C}, {want:g})."
+        )
+    if not np.isfinite(y).all():
+        raise ValueError("y holds NaN or infinite samples; forecasting targets must be finite.")
+    return np.asarray(resample_windows(y, signals.sfreq, config.sfreq), dtype=np.float32)
 
 
 def resample_windows(windows: np.ndarray, sfreq: float, target_sfreq: float) -> np.ndarray:

@@ -13,8 +13,8 @@ from bptlearn.baselines import (
     make_missing_mask,
     missing_pattern,
 )
+from bptlearn.baselines._channel_mixing import RESIDUAL, RESIDUAL_AR
 from bptlearn.data import make_seeg_windows
-from bptlearn.estimators._imputer import RESIDUAL, RESIDUAL_AR
 from bptlearn.exceptions import BPTWarning
 from bptlearn.nn.heads import ImputationHead
 

@@ -205,11 +205,10 @@ def residual_candidates(pattern: str, n_chans: int) -> dict[str, ChannelRegressi
     """The candidates :class:`~bptlearn.BPTImputer` adds for ``pattern``: the per-window
     regression with its residual carried into the missing samples, by AR interpolation
     for scattered samples and gaps, also linearly for scattered samples. Not for whole
-    patches: continued over 6 s the residual cost 1-9 % on held-out
-    simulated sets and the real recording; nor for whole channels, which have no
-    residual to carry. A spline through the residual of scattered samples took the real
-    19-s recording to 1.035 of the best baseline (transform's check preferred it on the
-    samples it hid)."""
+    patches: continued over 6 s the residual cost 1-9 % on held-out simulated sets and
+    the real recording; nor for whole channels, which have no residual to carry. A
+    spline through the residual of scattered samples took the real 19-s recording to
+    1.035 of the best baseline (transform's check preferred it on the samples it hid)."""
     kinds = {"scattered": ("ar", "linear"), "gaps": ("ar",)}.get(pattern, ())
     if n_chans < 2:
         return {}

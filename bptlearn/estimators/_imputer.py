@@ -49,6 +49,8 @@ _ADAPTED = ("scattered", "gaps", "patch")
 # baseline suits them, and the test then misses a gain the pooled error shows); the
 # correction stays, at the weight checked over the new fill
 _SWITCH, _SWITCH_WIDE = 0.99, 0.95
+
+
 def _pack(fill: np.ndarray, hidden: np.ndarray, shape: tuple) -> np.ndarray:
     """(n, C, L, 2P) model input: the baseline's fill, then the mask."""
     return np.concatenate([fill.reshape(shape), hidden.reshape(shape).astype(np.float32)],

@@ -143,7 +143,6 @@ class Readout(nn.Module):
         return torch.cat([pool(p, self.pooling) for p in parts], dim=-1)  # (B, F)
 
 
-
 class ColumnProjection(nn.Module):
     """An affine map of the first ``n_in`` columns of (B, F) rows; the rest pass through.
 

@@ -38,7 +38,6 @@ from ._state import (
 logger = logging.getLogger(__name__)
 
 
-
 def _distributed(device: str) -> tuple[int, int, torch.device, bool]:
     """(rank, world size, device, whether we started the process group)."""
     _, world, local = torchrun_env()

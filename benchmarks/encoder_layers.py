@@ -9,9 +9,10 @@ first three depths and the 8-band log-power baseline. Probes and data are those 
 ``benchmarks/encoder_readout.py``: AUC of ``StandardScaler`` + ``LogisticRegression``,
 leave-one-patient-out on the two simulated families with all labels and with 5 per class
 (and that probe's balanced accuracy), and the three Bonn tasks of
-``benchmarks/real_bonn.py``. The depths other than the two the estimator offers are read
-by dropping the layers after them from the loaded model (a study, not an option of
-``BPTEncoder``).
+``benchmarks/real_bonn.py`` with folds by moment (segments cut at the same moment never
+on both sides), beside D vs C with folds by segment, where siblings leak. The depths
+other than the two the estimator offers are read by dropping the layers after them from
+the loaded model (a study, not an option of ``BPTEncoder``).
 
 Run (about 3 CPU-minutes with eight sets)::
 
@@ -30,6 +31,7 @@ from torch import nn
 
 from bptlearn import BPTEncoder
 from bptlearn.data import make_neural_mass_windows, make_seeg_windows
+from bptlearn.model_selection import correlated_groups
 
 sys.path.insert(0, str(Path(__file__).parent))
 from encoder_readout import lopo  # noqa: E402
@@ -75,6 +77,8 @@ def main() -> None:
     X_bonn = np.concatenate([to_windows(raw[k]) for k in "CDE"])
     y_ictal = np.r_[np.zeros(200), np.ones(100)].astype(int)
     y_dc = np.r_[np.zeros(100), np.ones(100)].astype(int)
+    g_all = correlated_groups(np.concatenate([raw[k] for k in "CDE"]))
+    g_dc = correlated_groups(np.concatenate([raw["C"], raw["D"]]))
 
     rows = {"8 log band powers (baseline)": band_power_features}
     for depth_name, depth in DEPTHS.items():
@@ -87,7 +91,7 @@ def main() -> None:
                 X, d, dict(READOUTS["every column"], weights=None, random_state=0)))
 
     cols = [f"{s} {m}" for s in ("seeg", "NM") for m in ("all", "few", "few BA")]
-    cols += ["Bonn E/CD", "Bonn D/C", "D/C few"]
+    cols += ["Bonn E/CD", "Bonn D/C", "D/C few", "D/C by seg"]
     print(f"AUC (few BA: balanced accuracy), embeddings alone; seeg: make_seeg, NM: the "
           f"neural-mass family, each the mean over random states {args.seeds}")
     print(f"{'arm':48s}" + "".join(f"{c:>12s}" for c in cols))
@@ -97,7 +101,8 @@ def main() -> None:
         for per_seed in sets:
             scores += list(np.mean([lopo(features(X), y, g) for X, y, _, g in per_seed], axis=0))
         F_all, F_dc = features(X_bonn), features(X_bonn[:200])
-        scores += [auc_cv(F_all, y_ictal), auc_cv(F_dc, y_dc), auc_few(F_dc, y_dc, 5, 20)[0]]
+        scores += [auc_cv(F_all, y_ictal, groups=g_all), auc_cv(F_dc, y_dc, groups=g_dc),
+                   auc_few(F_dc, y_dc, 5, 20, g_dc)[0], auc_cv(F_dc, y_dc)]
         print(f"{name:48s}" + "".join(f"{s:12.3f}" for s in scores)
               + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
 

@@ -31,11 +31,10 @@ from torch import nn
 
 from bptlearn import BPTEncoder
 from bptlearn.data import make_neural_mass_windows, make_seeg_windows
-from bptlearn.model_selection import correlated_groups
 
 sys.path.insert(0, str(Path(__file__).parent))
-from encoder_readout import lopo  # noqa: E402
-from real_bonn import auc_cv, auc_few, band_power_features, load_bonn, to_windows  # noqa: E402
+from encoder_readout import bonn_scores, bonn_tasks, lopo  # noqa: E402
+from real_bonn import band_power_features  # noqa: E402
 
 #: name: (temporal layers kept, spatial layers kept, the estimator's ``layer``)
 DEPTHS = {"token embedding": (0, 0, "temporal"), "temporal 1": (1, 0, "temporal"),
@@ -73,12 +72,7 @@ def main() -> None:
     weights = {} if args.weights is None else {"weights": args.weights}
     sets = [[make(n_patients=6, n_windows=30, n_patches=1, random_state=s) for s in args.seeds]
             for make in (make_seeg_windows, make_neural_mass_windows)]
-    raw = load_bonn(args.bonn)
-    X_bonn = np.concatenate([to_windows(raw[k]) for k in "CDE"])
-    y_ictal = np.r_[np.zeros(200), np.ones(100)].astype(int)
-    y_dc = np.r_[np.zeros(100), np.ones(100)].astype(int)
-    g_all = correlated_groups(np.concatenate([raw[k] for k in "CDE"]))
-    g_dc = correlated_groups(np.concatenate([raw["C"], raw["D"]]))
+    bonn = bonn_tasks(args.bonn)
 
     rows = {"8 log band powers (baseline)": band_power_features}
     for depth_name, depth in DEPTHS.items():
@@ -100,9 +94,7 @@ def main() -> None:
         scores = []
         for per_seed in sets:
             scores += list(np.mean([lopo(features(X), y, g) for X, y, _, g in per_seed], axis=0))
-        F_all, F_dc = features(X_bonn), features(X_bonn[:200])
-        scores += [auc_cv(F_all, y_ictal, groups=g_all), auc_cv(F_dc, y_dc, groups=g_dc),
-                   auc_few(F_dc, y_dc, 5, 20, g_dc)[0], auc_cv(F_dc, y_dc)]
+        scores += bonn_scores(features, bonn)
         print(f"{name:48s}" + "".join(f"{s:12.3f}" for s in scores)
               + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
 

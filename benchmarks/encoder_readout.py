@@ -7,7 +7,9 @@ path a user takes, beside the 8-band log-power baseline with the same classifier
 * ``make_neural_mass_windows`` (a second, independent simulator family: Wendling and
   Jansen-Rit neural masses with domain randomisation; never pretrained on by the shipped
   weights);
-* with ``--bonn PATH``, the Bonn intracranial set (see ``benchmarks/real_bonn.py``).
+* with ``--bonn PATH``, the Bonn intracranial set (see ``benchmarks/real_bonn.py``), with
+  folds by moment (segments cut at the same moment never on both sides), and D vs C with
+  folds by segment beside them, where such siblings leak.
 
 Scores (AUC on each held-out patient, averaged over patients): leave-one-patient-out with
 all labels, and with 5 labels per class drawn from the other patients (5 draws each), whose
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +48,7 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from bptlearn import BPTEncoder
 from bptlearn.data import make_neural_mass_windows, make_seeg_windows, scale_by_recording
+from bptlearn.model_selection import correlated_groups
 
 sys.path.insert(0, str(Path(__file__).parent))
 from real_bonn import (  # noqa: E402
@@ -107,6 +111,26 @@ def lopo(F: np.ndarray, y: np.ndarray, groups: np.ndarray, per_class: int = 5,
     return float(np.mean(full)), float(np.mean(few)), float(np.mean(few_ba))
 
 
+def bonn_tasks(path: Path) -> tuple:
+    """Bonn's windows and labels for E vs C+D and for D vs C, and the groups of segments
+    cut at the same moment in each."""
+    raw = load_bonn(path)
+    X = np.concatenate([to_windows(raw[k]) for k in "CDE"])
+    return (X, np.r_[np.zeros(200), np.ones(100)].astype(int), X[:200],
+            np.r_[np.zeros(100), np.ones(100)].astype(int),
+            correlated_groups(np.concatenate([raw[k] for k in "CDE"])),
+            correlated_groups(np.concatenate([raw["C"], raw["D"]])))
+
+
+def bonn_scores(features: Callable[[np.ndarray], np.ndarray], bonn: tuple) -> list[float]:
+    """AUC on E vs C+D, D vs C, and D vs C with 5 labels per class (20 draws), with folds
+    by moment; then D vs C with folds by segment."""
+    X_all, y_all, X_dc, y_dc, g_all, g_dc = bonn
+    F_all, F_dc = features(X_all), features(X_dc)
+    return [auc_cv(F_all, y_all, groups=g_all), auc_cv(F_dc, y_dc, groups=g_dc),
+            auc_few(F_dc, y_dc, 5, 20, g_dc)[0], auc_cv(F_dc, y_dc)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bonn", type=Path, default=None)
@@ -128,16 +152,11 @@ def main() -> None:
     if args.scale_per_patient:
         sets = {name: [(scale_by_recording(X, g), y, s, g) for X, y, s, g in per_seed]
                 for name, per_seed in sets.items()}
-    bonn = None
-    if args.bonn is not None:
-        raw = load_bonn(args.bonn)
-        X = np.concatenate([to_windows(raw[k]) for k in "CDE"])
-        bonn = X, np.r_[np.zeros(200), np.ones(100)].astype(int), X[:200], \
-            np.r_[np.zeros(100), np.ones(100)].astype(int)
+    bonn = None if args.bonn is None else bonn_tasks(args.bonn)
 
     cols = [f"{s} {m}" for s in sets for m in ("all", "few", "few BA")]
     if bonn is not None:
-        cols += ["Bonn E/CD", "Bonn D/C", "Bonn D/C few"]
+        cols += ["Bonn E/CD", "Bonn D/C", "Bonn D/C few", "D/C by segment"]
     print("AUC, StandardScaler + LogisticRegression; few = 5 labels per class; few BA: "
           "their balanced accuracy; simulated sets: mean over random states "
           f"{args.seeds}{', each patient scaled on its own' if args.scale_per_patient else ''}")
@@ -155,10 +174,7 @@ def main() -> None:
             runs = [lopo(arm(X), y, groups) for X, y, _, groups in per_seed]
             scores += list(np.mean(runs, axis=0))
         if bonn is not None:
-            X_all, y_all, X_dc, y_dc = bonn
-            F_all, F_dc = arm(X_all), arm(X_dc)
-            scores += [auc_cv(F_all, y_all), auc_cv(F_dc, y_dc),
-                       auc_few(F_dc, y_dc, 5, 20)[0]]
+            scores += bonn_scores(arm, bonn)
         print(f"{name:44s}" + "".join(f"{s:19.3f}" for s in scores)
               + f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
 

@@ -16,8 +16,11 @@ channel), a whole 6-s patch of one channel, a whole channel.
 Data: (a) held-out patients of ``make_seeg``; (b) held-out patients of
 ``make_neural_mass``, another simulator family; (c) the Bonn set with ``--bonn PATH``
 (bonn.zip; Andrzejak et al., Phys. Rev. E 64, 061907, 2001; single-channel intracranial
-segments C, D, E at 173.61 Hz, resampled to 250 Hz; the last 30 segments of each set are
-scored; the forecast is also scored on set E alone, recorded during seizures); (d) the
+segments C, D, E at 173.61 Hz, resampled to 250 Hz; 30 % of the 300 segments are scored,
+drawn as whole groups of segments cut at the same moment
+(:func:`bptlearn.model_selection.correlated_groups`), so that no scored segment has a
+sibling among the fit segments; the forecast is also scored on set E alone, recorded
+during seizures); (d) the
 19-s real ECoG/LFP recording in ``tests/data/real`` (its samples are
 stored about 1e6 too large; ratios do not depend on that).
 
@@ -27,8 +30,8 @@ Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
   regression) is fitted on ``make_seeg`` training patients only, then scored on (a)-(d).
 - ``own`` (in domain, what a user does: ``fit`` on their own training windows, score
   held-out ones): models and fitted baselines are fitted on a training split of the set
-  scored, disjoint from it: other patients of ``make_neural_mass`` for (b); the first 70
-  segments of each Bonn set for (c) (segments, not patients: the set does not say which
+  scored, disjoint from it: other patients of ``make_neural_mass`` for (b); the other
+  Bonn segments for (c) (groups of segments, not patients: the set does not say which
   patient a segment is from). For (a) both are the same fit, printed once. The real
   recording (d) is one 18-s window, too short to split into training and test windows,
   so it is scored in transfer only.
@@ -70,6 +73,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.model_selection import GroupShuffleSplit
 
 import bptlearn.data as bdata
 from bptlearn import BPTForecaster, BPTImputer
@@ -85,6 +89,7 @@ from bptlearn.baselines import (
 )
 from bptlearn.baselines._channel_mixing import residual_candidates
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
+from bptlearn.model_selection import correlated_groups
 
 PATCH, SFREQ = 1500, 250.0
 REAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "real"
@@ -307,10 +312,12 @@ def main() -> None:
     real = load_real()  # (9, 4750): one 18-s window, slid by 0.25 s for forecasting
     evals = {"real 19 s": (None, tuple(single(a) for a in cut([real], 1, 2, 0.25)))}
     if cfg.bonn is not None:
-        bonn = bdata.resample(load_bonn(cfg.bonn), 173.61, SFREQ).astype(np.float32)
-        segment = np.arange(len(bonn)) % 100  # 100 segments per set, sets in order
-        bonn_fit, bonn_test = bonn[segment < 70, None], bonn[segment >= 70, None, :3 * PATCH]
-        ictal = (np.arange(len(bonn_test)) >= 60)[:, None]  # set E: seizure discharges
+        raw_bonn = load_bonn(cfg.bonn)
+        bonn = bdata.resample(raw_bonn, 173.61, SFREQ).astype(np.float32)
+        fit_rows, test_rows = next(GroupShuffleSplit(1, test_size=0.3, random_state=0).split(
+            bonn, groups=correlated_groups(raw_bonn)))  # siblings stay on one side
+        bonn_fit, bonn_test = bonn[fit_rows, None], bonn[test_rows, None, :3 * PATCH]
+        ictal = (test_rows >= 200)[:, None]  # set E (the last 100): seizure discharges
         evals["Bonn"] = (bonn_test, (bonn_test[..., :PATCH], bonn_test[..., PATCH:]), ictal)
         if own:
             Xb, yb = cut(list(bonn_fit), 1, 2, 2.0)  # 6 s -> 12 s, slid by 2 s in a segment

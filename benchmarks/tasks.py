@@ -16,13 +16,13 @@ channel), a whole 6-s patch of one channel, a whole channel.
 Data: (a) held-out patients of ``make_seeg``; (b) held-out patients of
 ``make_neural_mass``, another simulator family; (c) the Bonn set with ``--bonn PATH``
 (bonn.zip; Andrzejak et al., Phys. Rev. E 64, 061907, 2001; single-channel intracranial
-segments C, D, E at 173.61 Hz, resampled to 250 Hz; 30 % of the 300 segments are scored,
+segments C, D, E at 173.61 Hz, resampled to 250 Hz; a third of each set's segments are scored,
 drawn as whole groups of segments cut at the same moment
-(:func:`bptlearn.model_selection.correlated_groups`), so that no scored segment has a
-sibling among the fit segments; the forecast is also scored on set E alone, recorded
-during seizures); (d) the
-19-s real ECoG/LFP recording in ``tests/data/real`` (its samples are
-stored about 1e6 too large; ratios do not depend on that).
+(:func:`bptlearn.model_selection.correlated_groups`; one fold of a stratified group
+3-fold), so that no scored segment has a sibling among the fit segments; the forecast is
+also scored on set E alone, recorded during seizures); (d) the 19-s real ECoG/LFP
+recording in ``tests/data/real`` (its samples are stored about 1e6 too large; ratios do
+not depend on that).
 
 Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
 
@@ -32,7 +32,9 @@ Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
   held-out ones): models and fitted baselines are fitted on a training split of the set
   scored, disjoint from it: other patients of ``make_neural_mass`` for (b); the other
   Bonn segments for (c) (groups of segments, not patients: the set does not say which
-  patient a segment is from). For (a) both are the same fit, printed once. The real
+  patient a segment is from), with their groups passed to ``fit`` (``groups=``), so that
+  the windows that choose the baseline and the correction's weight are whole groups held
+  back. For (a) both are the same fit, printed once. The real
   recording (d) is one 18-s window, too short to split into training and test windows,
   so it is scored in transfer only.
 
@@ -73,7 +75,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import GroupShuffleSplit
+from sklearn.model_selection import StratifiedGroupKFold
 
 import bptlearn.data as bdata
 from bptlearn import BPTForecaster, BPTImputer
@@ -257,16 +259,18 @@ def fit_multichannel(label: str, train: list[np.ndarray], evals: dict[str, list]
 
 
 def fit_single(label: str, X1: np.ndarray, y1: np.ndarray, W1: np.ndarray,
-               evals: dict[str, tuple[np.ndarray, np.ndarray]], cfg: argparse.Namespace) -> None:
-    """Fit the single-channel models (6 s -> 12 s; 18-s windows) on ``X1, y1`` and ``W1``;
-    score ``evals``: name -> (windows of 3 patches for imputation or None, (history, future)
-    [, ictal rows (n, 1) or None])."""
+               evals: dict[str, tuple[np.ndarray, np.ndarray]], cfg: argparse.Namespace,
+               groups: tuple = (None, None)) -> None:
+    """Fit the single-channel models (6 s -> 12 s; 18-s windows) on ``X1, y1`` and ``W1``
+    (``groups``: the group ids of their windows, or None); score ``evals``: name ->
+    (windows of 3 patches for imputation or None, (history, future) [, ictal rows (n, 1)
+    or None])."""
     if cfg.forecast:
-        fc1 = BPTForecaster(horizon=2, **cfg.kw).fit(X1, y1)
+        fc1 = BPTForecaster(horizon=2, **cfg.kw).fit(X1, y1, groups=groups[0])
         for data, (_, (X, y), *ictal) in evals.items():
             forecast_rows(f"{data}|{label}", fc1, X, y, X1, y1, *ictal)
     if cfg.impute:
-        imp1 = BPTImputer(**cfg.kw).fit(W1)
+        imp1 = BPTImputer(**cfg.kw).fit(W1, groups=groups[1])
         for data, (W, *_) in evals.items():
             if W is not None:
                 impute_rows(f"{data}|{label}", imp1, W, W1)
@@ -314,15 +318,21 @@ def main() -> None:
     if cfg.bonn is not None:
         raw_bonn = load_bonn(cfg.bonn)
         bonn = bdata.resample(raw_bonn, 173.61, SFREQ).astype(np.float32)
-        fit_rows, test_rows = next(GroupShuffleSplit(1, test_size=0.3, random_state=0).split(
-            bonn, groups=correlated_groups(raw_bonn)))  # siblings stay on one side
+        sets = np.arange(len(bonn)) // 100  # C, D, E: 100 segments each, in order
+        siblings = correlated_groups(raw_bonn)  # segments cut at the same moment
+        fit_rows, test_rows = next(StratifiedGroupKFold(3, shuffle=True, random_state=0).split(
+            bonn, sets, groups=siblings))  # siblings stay on one side
         bonn_fit, bonn_test = bonn[fit_rows, None], bonn[test_rows, None, :3 * PATCH]
-        ictal = (test_rows >= 200)[:, None]  # set E (the last 100): seizure discharges
+        ictal = (sets[test_rows] == 2)[:, None]  # set E: seizure discharges
         evals["Bonn"] = (bonn_test, (bonn_test[..., :PATCH], bonn_test[..., PATCH:]), ictal)
-        if own:
+        if own:  # the fit windows' groups of segments cut at the same moment go to fit
+            fit_groups = siblings[fit_rows]
             Xb, yb = cut(list(bonn_fit), 1, 2, 2.0)  # 6 s -> 12 s, slid by 2 s in a segment
-            fit_single("own", Xb, yb, cut(list(bonn_fit), 3, 0, 2.0)[0], {"Bonn": evals["Bonn"]},
-                       cfg)
+            Wb = cut(list(bonn_fit), 3, 0, 2.0)[0]
+            per_segment = [[len(cut([b], n, h, 2.0)[0]) for b in bonn_fit] for n, h in ((1, 2),
+                                                                                        (3, 0))]
+            fit_single("own", Xb, yb, Wb, {"Bonn": evals["Bonn"]}, cfg,
+                       groups=tuple(np.repeat(fit_groups, k) for k in per_segment))
     else:
         print("note: --bonn PATH not given; block (c) skipped")
     # the real recording is scored in transfer only, whatever --fit-on says

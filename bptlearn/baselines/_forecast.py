@@ -54,9 +54,12 @@ class _BaseForecaster(_ThreeDMixin, RegressorMixin, BaseEstimator):
         self : object
             The fitted forecaster.
         """
+        return self._fit_checked(X, y)
+
+    def _fit_checked(self, X: Any, y: Any, **fit_params: Any) -> _BaseForecaster:
         Xc = _check_windows(self, X, reset=False, match_chans=False, min_times=self._min_times())
         yc = self._check_y(Xc, y)
-        self._fit(Xc, yc)
+        self._fit(Xc, yc, **fit_params)
         self.n_chans_in_ = Xc.shape[1]
         return self
 

@@ -56,8 +56,11 @@ class _BaseImputer(_ThreeDMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted imputer.
         """
+        return self._fit_checked(X)
+
+    def _fit_checked(self, X: Any, **fit_params: Any) -> _BaseImputer:
         X = _check_windows(self, X, reset=False, match_chans=False, allow_nan=True)
-        state = self._fit(X)
+        state = self._fit(X, **fit_params)
         vars(self).update(state, n_chans_in_=X.shape[1])
         return self
 

@@ -6,7 +6,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -79,9 +79,27 @@ def channel_groups(shape: tuple[int, ...]) -> np.ndarray:
                            (shape[0], shape[1], int(np.prod(shape[2:], dtype=int))))
 
 
-def _held_back(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, held back): the last ``fraction`` of the windows, a contiguous block
-    (windows slid over one recording overlap, so a random split would leak)."""
+def _held_back(n: int, fraction: float, groups: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held back).
+
+    With ``groups`` (patient or recording ids, one per window) of 3 or more values: whole
+    groups, about ``fraction`` of them (at least one, and two left to train on), evenly
+    spaced in their order of first appearance, so that what is held back is new to what
+    trains (windows of one patient, or segments cut at the same moment, resemble each
+    other). Otherwise the last ``fraction`` of the windows, a contiguous block (windows
+    slid over one recording overlap, so a random split would leak).
+    """
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (n,):
+            raise ValueError(f"groups has shape {groups.shape}, but there are {n} windows: pass "
+                             "one patient or recording id per window.")
+        _, first = np.unique(groups, return_index=True)
+        order = groups[np.sort(first)]  # the groups in order of first appearance
+        if len(order) >= 3:
+            k = min(len(order) - 2, max(1, int(round(len(order) * fraction))))
+            held = np.isin(groups, order[np.linspace(0, len(order) - 1, k).round().astype(int)])
+            return np.flatnonzero(~held), np.flatnonzero(held)
     n_val = int(round(n * fraction))
     if n < 2 or n_val == 0:
         idx = np.arange(n)
@@ -125,7 +143,8 @@ class BestBaselineForecaster(_BaseForecaster):
 
     Each candidate is fitted on the first windows and scored on the last
     ``validation_fraction`` of them (a contiguous block, as overlapping windows of one
-    recording would leak across a random split); the best is refitted on all windows.
+    recording would leak across a random split), or on whole held-back patients when
+    ``fit`` is given their ids; the best is refitted on all windows.
 
     Parameters
     ----------
@@ -174,12 +193,33 @@ class BestBaselineForecaster(_BaseForecaster):
     def _min_times(self) -> int:
         return 21
 
-    def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None, groups: Any = None) -> BestBaselineForecaster:
+        """Score every candidate on held-back windows, then refit each on all of them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times)
+            History windows.
+        y : array-like of shape (n_windows, n_chans, horizon_samples)
+            The signal that follows each window.
+        groups : array-like of shape (n_windows,) or None, default=None
+            Patient (or recording) ids. With 3 or more, whole groups are held back
+            (about ``validation_fraction`` of them, evenly spaced in order of first
+            appearance) instead of the last windows.
+
+        Returns
+        -------
+        self : BestBaselineForecaster
+        """
+        return self._fit_checked(X, y, groups=groups)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray | None, groups: Any = None) -> None:
         if y is None:
             raise ValueError("BestBaselineForecaster scores candidates on the futures of held-back "
                              "windows: pass y, the samples that follow each window of X.")
         candidates = self.candidates or default_forecasters(self.horizon, self.patch_len)
-        train, val = _held_back(len(X), self.validation_fraction)
+        train, val = _held_back(len(X), self.validation_fraction, groups)
         scores = {}
         for name, est in candidates.items():
             pred = clone(est).fit(X[train], y[train]).predict(X[val])

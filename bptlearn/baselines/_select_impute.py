@@ -8,7 +8,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
@@ -118,9 +118,10 @@ def default_imputers(n_chans: int = 2) -> dict[str, Any]:
 class BestBaselineImputer(_BaseImputer):
     """The imputation baseline with the lowest MSE on samples hidden on purpose.
 
-    ``fit`` hides samples of the last ``validation_fraction`` of the windows in the
-    given ``pattern`` (:func:`make_missing_mask`), fills them with each candidate
-    fitted on the other windows, and keeps the best, refitted on every window.
+    ``fit`` hides samples of the last ``validation_fraction`` of the windows (or of whole
+    held-back patients, when given their ids) in the given ``pattern``
+    (:func:`make_missing_mask`), fills them with each candidate fitted on the other
+    windows, and keeps the best, refitted on every window.
 
     Parameters
     ----------
@@ -184,9 +185,30 @@ class BestBaselineImputer(_BaseImputer):
         self.random_state = random_state
         self.blend = blend
 
-    def _fit(self, X: np.ndarray) -> dict:
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None, groups: Any = None) -> BestBaselineImputer:
+        """Score every candidate on samples hidden in held-back windows; keep the best.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_chans, n_times)
+            Windows, NaN where samples are missing.
+        y : None
+            Ignored.
+        groups : array-like of shape (n_windows,) or None, default=None
+            Patient (or recording) ids. With 3 or more, whole groups are held back
+            (about ``validation_fraction`` of them, evenly spaced in order of first
+            appearance) instead of the last windows.
+
+        Returns
+        -------
+        self : BestBaselineImputer
+        """
+        return self._fit_checked(X, groups=groups)
+
+    def _fit(self, X: np.ndarray, groups: Any = None) -> dict:
         candidates = self.candidates or default_imputers(X.shape[1])
-        train, val = _held_back(len(X), self.validation_fraction)
+        train, val = _held_back(len(X), self.validation_fraction, groups)
         X_val, hidden = validation_masks(X[val], self.pattern, patch_len=self.patch_len,
                                          random_state=self.random_state)
         scores, fills = {}, {}

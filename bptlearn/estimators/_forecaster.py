@@ -203,7 +203,9 @@ scale_, device_
             The samples that follow each window, at the sampling rate of X
             (``n_future`` = ``horizon`` x 6 s).
         groups : array-like of shape (n_windows,) or None, default=None
-            Patient ids, passed to ``train_split``.
+            Patient (or recording) ids, passed to ``train_split``. With 3 or more, the
+            windows that choose the baseline and the correction's weight are whole
+            patients held back, not the last 20 % of the windows.
 
         Returns
         -------
@@ -220,21 +222,22 @@ scale_, device_
         return future, {"n_future_": future.shape[-1]}
 
     def _train(self, signals: Signals, targets: np.ndarray, groups: Any):
-        rows, held = _held_back(signals.n_windows, _HELD_BACK)
-        groups = None if groups is None else np.asarray(groups)[rows]
+        rows, held = _held_back(signals.n_windows, _HELD_BACK, groups)
+        train_groups = None if groups is None else np.asarray(groups)[rows]
         config = self.encoder_.config
         history = self._run(signals, lambda x: x.flatten(2))  # (n, C, L * P), scaled
         self.fit_spectrum_ = spectrum_reference(history, config.patch_len, config.sfreq)
         if self.target == "freq_phase":
-            return self._train_freq_phase(signals, targets, groups, rows, held, history[held])
+            return self._train_freq_phase(signals, targets, train_groups, rows, held,
+                                          history[held])
         center, scale = self._window_stats(signals)  # forecast in the scaled units of the history
         future = (targets - center[..., 0]) / scale[..., 0]
         select = BestBaselineForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
-        select.fit(history, future)  # refitted on every window once chosen
+        select.fit(history, future, groups=groups)  # refitted on every window once chosen
         self.readout_ = ForecastReadout(_baseline_module(select.best_estimator_,
                                                          signals.n_chans)).to(self.device_)
         base = self._run(signals, self.readout_.baseline)
-        net = super()._train(signals.subset(rows), future[rows] - base[rows], groups)
+        net = super()._train(signals.subset(rows), future[rows] - base[rows], train_groups)
         # the correction of each future patch, shrunk on the held-back windows
         head, standardize = net.module_.head, net.module_.standardize
         d = head.d_model

@@ -203,7 +203,9 @@ scale_, device_
         y : None
             Ignored.
         groups : array-like of shape (n_windows,) or None, default=None
-            Patient ids, passed to ``train_split``.
+            Patient (or recording) ids, passed to ``train_split``. With 3 or more, the
+            windows that choose the baseline and the correction's weight are whole
+            patients held back, not the last 20 % of the windows.
 
         Returns
         -------
@@ -225,7 +227,7 @@ scale_, device_
         clean = self._run(signals, lambda x: x)  # scaled patches (n, C, L, P)
         n, C, L, P = clean.shape
         flat = clean.reshape(n, C, L * P)
-        rows, held = _held_back(n, _HELD_BACK)
+        rows, held = _held_back(n, _HELD_BACK, groups)
         seed = draw_seed(self.random_state)
         candidates = default_imputers(C)
         if C > 1:  # the other channels as they mix in the windows filled, or in each one
@@ -234,7 +236,7 @@ scale_, device_
                 adapt="window")
         baselines = {pattern: BestBaselineImputer(
             pattern, candidates={**candidates, **residual_candidates(pattern, C)}, patch_len=P,
-            random_state=seed, blend=True).fit(flat) for pattern in PATTERNS}
+            random_state=seed, blend=True).fit(flat, groups=groups) for pattern in PATTERNS}
         hidden = self._masks(flat.shape, P, seed)
         best = {k: b.best_estimator_ for k, b in baselines.items()}
         fill, patterns = fill_by_pattern(best, flat, hidden, P)

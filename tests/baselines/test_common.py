@@ -14,6 +14,7 @@ from bptlearn.baselines import (
     ARForecaster,
     ARImputer,
     BandPowerSeizureDetector,
+    BestBaselineForecaster,
     BestBaselineImputer,
     ChannelMeanImputer,
     ChannelRegressionImputer,
@@ -23,6 +24,7 @@ from bptlearn.baselines import (
     SinusoidForecaster,
     shrinkage,
 )
+from bptlearn.baselines._select import _held_back
 from bptlearn.data import make_seeg_windows
 from bptlearn.exceptions import ChannelMismatchError
 
@@ -170,3 +172,55 @@ def test_baseline_survives_pickling_with_identical_outputs(est, needs_y, seeg):
 def test_baseline_declares_three_dimensional_input(est, needs_y):
     tags = est.__sklearn_tags__()
     assert tags.input_tags.three_d_array and not tags.input_tags.two_d_array
+
+
+# --- held-back windows ------------------------------------------------------------------------
+
+
+def test_held_back_without_groups_is_the_last_block():
+    train, held = _held_back(10, 0.2)
+    assert train.tolist() == list(range(8)) and held.tolist() == [8, 9]
+
+
+def test_held_back_with_groups_holds_back_whole_groups_evenly_spaced():
+    groups = np.repeat(["p3", "p1", "p4", "p0", "p2", "p9", "p7", "p8", "p5", "p6"], 3)
+    train, held = _held_back(30, 0.2, groups)  # 2 of 10 patients: the first and the last seen
+    assert sorted(set(groups[held])) == ["p3", "p6"]
+    assert not set(groups[held]) & set(groups[train])
+    assert sorted(np.r_[train, held].tolist()) == list(range(30))
+
+
+def test_held_back_keeps_two_groups_to_train_on_and_needs_three():
+    groups = np.repeat([0, 1, 2], 4)
+    train, held = _held_back(12, 0.9, groups)
+    assert len(np.unique(groups[train])) == 2 and len(np.unique(groups[held])) == 1
+    train, held = _held_back(8, 0.25, np.repeat([0, 1], 4))  # 2 patients: the last block
+    assert held.tolist() == [6, 7]
+
+
+def test_held_back_refuses_groups_of_another_length():
+    with pytest.raises(ValueError, match="one patient or recording id per window"):
+        _held_back(10, 0.2, np.zeros(9))
+
+
+@pytest.mark.parametrize("make", ["forecaster", "imputer"])
+def test_selectors_with_groups_score_on_the_held_back_patients(rng, make):
+    """Holding back patient 'a' (the first of five) scores the candidates as if its
+    windows came last without groups."""
+    X = rng.normal(size=(20, 2, 300))
+    groups = np.repeat(["a", "b", "c", "d", "e"], 4)
+    last = np.r_[4:20, 0:4]  # patient 'a' moved to the end
+    if make == "forecaster":
+        y = rng.normal(size=(20, 2, 10))
+        make_est = lambda: BestBaselineForecaster(horizon=1, patch_len=10)  # noqa: E731
+        grouped = make_est().fit(X, y, groups=groups)
+        reordered = make_est().fit(X[last], y[last])
+    else:
+        make_est = lambda: BestBaselineImputer("gaps", patch_len=50, random_state=0)  # noqa: E731
+        grouped = make_est().fit(X, groups=groups)
+        reordered = make_est().fit(X[last])
+    assert grouped.scores_.keys() == reordered.scores_.keys()
+    np.testing.assert_allclose(list(grouped.scores_.values()), list(reordered.scores_.values()),
+                               rtol=1e-6)
+    without = make_est().fit(X, y) if make == "forecaster" else make_est().fit(X)
+    assert not np.allclose(list(without.scores_.values()), list(grouped.scores_.values()))

@@ -120,6 +120,22 @@ def test_fit_records_the_baseline_and_what_the_network_adds(fitted_signal):
     assert 0.0 < fc.residual_gain_ <= 1.0
 
 
+def test_with_patient_ids_the_baseline_is_chosen_on_whole_held_back_patients(held_out):
+    """Patient 'a' (the first of five) is held back: the candidates score as if its
+    windows came last without ids."""
+    h, f, *_ = held_out  # 24 windows
+    groups = np.repeat(list("abcde"), [5, 5, 5, 5, 4])
+    last = np.r_[5:24, 0:5]
+    grouped = BPTForecaster(horizon=1, **FAST_NET).fit(h, f, groups=groups)
+    reordered = BPTForecaster(horizon=1, **FAST_NET).fit(h[last], f[last])
+    assert grouped.baseline_scores_.keys() == reordered.baseline_scores_.keys()
+    np.testing.assert_allclose(list(grouped.baseline_scores_.values()),
+                               list(reordered.baseline_scores_.values()), rtol=1e-5)
+    without = BPTForecaster(horizon=1, **FAST_NET).fit(h, f)
+    assert not np.allclose(list(without.baseline_scores_.values()),
+                           list(grouped.baseline_scores_.values()), rtol=1e-5)
+
+
 def test_forecast_is_no_worse_than_the_best_baseline_on_held_back_windows(held_out,
                                                                           fitted_signal):
     h, f, h_test, f_test = held_out

@@ -71,7 +71,7 @@ def correlated_groups(X: Any, threshold: float = 0.5, block_size: int = 1024) ->
         raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}.")
     if not isinstance(block_size, numbers.Integral) or block_size < 1:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}.")
-    z = X.reshape(len(X), -1).astype(np.float64)
+    z = X.reshape(len(X), -1).astype(np.promote_types(X.dtype, np.float32))  # float32 kept
     z = z - z.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(z, axis=1, keepdims=True)
     z = np.divide(z, norm, out=np.zeros_like(z), where=norm > 0)  # a flat window: no sibling

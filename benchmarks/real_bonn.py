@@ -42,7 +42,7 @@ all its windows without labels: transductive, the adaptation sees the test windo
 signals (never their labels). ``--per-fit`` adds a second table where the encoder sits
 inside the pipeline and each fit sees its training windows only (the 5 folds; for the
 few-label task, the 10 labelled windows of each draw), with and without adaptation, and
-the seconds each adaptation took.
+the seconds each adaptation took (that table folds by segment only).
 
 ``--peer`` adds the ``brainmaze-eeg-models`` seizure detector (Sladky et al., Brain
 Communications 2022; ONNX, trained with labels on clinical iEEG, used here without any

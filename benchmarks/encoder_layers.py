@@ -33,8 +33,8 @@ from bptlearn import BPTEncoder
 from bptlearn.data import make_neural_mass_windows, make_seeg_windows
 
 sys.path.insert(0, str(Path(__file__).parent))
-from encoder_readout import bonn_scores, bonn_tasks, lopo  # noqa: E402
-from real_bonn import band_power_features  # noqa: E402
+from encoder_readout import bonn_scores, lopo  # noqa: E402
+from real_bonn import band_power_features, bonn_tasks  # noqa: E402
 
 #: name: (temporal layers kept, spatial layers kept, the estimator's ``layer``)
 DEPTHS = {"token embedding": (0, 0, "temporal"), "temporal 1": (1, 0, "temporal"),

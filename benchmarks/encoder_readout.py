@@ -48,16 +48,14 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from bptlearn import BPTEncoder
 from bptlearn.data import make_neural_mass_windows, make_seeg_windows, scale_by_recording
-from bptlearn.model_selection import correlated_groups
 
 sys.path.insert(0, str(Path(__file__).parent))
 from real_bonn import (  # noqa: E402
     auc_cv,
     auc_few,
     band_power_features,
-    load_bonn,
+    bonn_tasks,
     probe,
-    to_windows,
 )
 
 LOG = ("log_amplitude", "log_band_power")  # today's default extras
@@ -109,17 +107,6 @@ def lopo(F: np.ndarray, y: np.ndarray, groups: np.ndarray, per_class: int = 5,
             few.append(roc_auc_score(y[test], model.predict_proba(F[test])[:, 1]))
             few_ba.append(balanced_accuracy_score(y[test], model.predict(F[test])))
     return float(np.mean(full)), float(np.mean(few)), float(np.mean(few_ba))
-
-
-def bonn_tasks(path: Path) -> tuple:
-    """Bonn's windows and labels for E vs C+D and for D vs C, and the groups of segments
-    cut at the same moment in each."""
-    raw = load_bonn(path)
-    X = np.concatenate([to_windows(raw[k]) for k in "CDE"])
-    return (X, np.r_[np.zeros(200), np.ones(100)].astype(int), X[:200],
-            np.r_[np.zeros(100), np.ones(100)].astype(int),
-            correlated_groups(np.concatenate([raw[k] for k in "CDE"])),
-            correlated_groups(np.concatenate([raw["C"], raw["D"]])))
 
 
 def bonn_scores(features: Callable[[np.ndarray], np.ndarray], bonn: tuple) -> list[float]:

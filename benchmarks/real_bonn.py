@@ -100,6 +100,17 @@ def to_windows(segments: np.ndarray) -> np.ndarray:
     return x[:, None, :].astype(np.float32)
 
 
+def bonn_tasks(path: Path) -> tuple:
+    """Bonn's windows and labels for E vs C+D and for D vs C, and the groups of segments
+    cut at the same moment in each."""
+    raw = load_bonn(path)
+    X = np.concatenate([to_windows(raw[k]) for k in "CDE"])
+    return (X, np.r_[np.zeros(200), np.ones(100)].astype(int), X[:200],
+            np.r_[np.zeros(100), np.ones(100)].astype(int),
+            correlated_groups(np.concatenate([raw[k] for k in "CDE"])),
+            correlated_groups(np.concatenate([raw["C"], raw["D"]])))
+
+
 def band_power_features(X: np.ndarray) -> np.ndarray:
     """8 log band powers per window, averaged over channels and patches: (n, 8)."""
     patches = torch.from_numpy(X.reshape(len(X), X.shape[1], -1, 1500))
@@ -241,8 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     if PROBE_CV["on"]:  # LogisticRegressionCV's announced changes of defaults, per fit
         warnings.filterwarnings("ignore", category=FutureWarning, module="sklearn")
 
-    raw = load_bonn(args.bonn)
-    X = {k: to_windows(v) for k, v in raw.items()}
+    X_ecd, y_ictal, X_dc, y_dc, g_ecd, g_dc = bonn_tasks(args.bonn)
     weights = {} if args.weights is None else {"weights": args.weights}
     every = dict(extra_features=(), n_components=None, pooling="mean+std")  # every column
     arms = {  # name: (label, features)
@@ -262,11 +272,6 @@ def main(argv: list[str] | None = None) -> None:
         arms["adapt_alone_all"] = (f"alone all, adapt {args.adapt_steps}",
                                    encoder_arm(**every, **adapt))
         arm_names += ["adapt", "adapt_alone_all"]
-    X_ecd = np.concatenate([X["C"], X["D"], X["E"]])
-    y_ictal = np.r_[np.zeros(200), np.ones(100)].astype(int)
-    X_dc, y_dc = X_ecd[:200], np.r_[np.zeros(100), np.ones(100)].astype(int)
-    g_ecd = correlated_groups(np.concatenate([raw["C"], raw["D"], raw["E"]]))
-    g_dc = correlated_groups(np.concatenate([raw["C"], raw["D"]]))
 
     print(f"Bonn intracranial (C, D, E: 100 segments each, 3 patches at 250 Hz); AUC of "
           f"StandardScaler + LogisticRegression; few-label: {args.per_class} per class, "

@@ -327,12 +327,12 @@ def main() -> None:
         evals["Bonn"] = (bonn_test, (bonn_test[..., :PATCH], bonn_test[..., PATCH:]), ictal)
         if own:  # the fit windows' groups of segments cut at the same moment go to fit
             fit_groups = siblings[fit_rows]
-            Xb, yb = cut(list(bonn_fit), 1, 2, 2.0)  # 6 s -> 12 s, slid by 2 s in a segment
-            Wb = cut(list(bonn_fit), 3, 0, 2.0)[0]
-            per_segment = [[len(cut([b], n, h, 2.0)[0]) for b in bonn_fit] for n, h in ((1, 2),
-                                                                                        (3, 0))]
-            fit_single("own", Xb, yb, Wb, {"Bonn": evals["Bonn"]}, cfg,
-                       groups=tuple(np.repeat(fit_groups, k) for k in per_segment))
+            pairs = [cut([b], 1, 2, 2.0) for b in bonn_fit]  # 6 s -> 12 s, slid by 2 s
+            windows = [cut([b], 3, 0, 2.0)[0] for b in bonn_fit]  # 18 s, slid by 2 s
+            Xb, yb = (np.concatenate(part) for part in zip(*pairs, strict=True))
+            fit_single("own", Xb, yb, np.concatenate(windows), {"Bonn": evals["Bonn"]}, cfg,
+                       groups=(np.repeat(fit_groups, [len(x) for x, _ in pairs]),
+                               np.repeat(fit_groups, [len(w) for w in windows])))
     else:
         print("note: --bonn PATH not given; block (c) skipped")
     # the real recording is scored in transfer only, whatever --fit-on says

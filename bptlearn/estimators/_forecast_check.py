@@ -86,8 +86,11 @@ def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[str, bool]:
 def checked_correction(forecaster: Any, signals: Any, out: np.ndarray) -> np.ndarray:
     """The forecasts ``out`` with the correction of each future patch scaled by its
     backtest on the histories (:func:`backtest_weights`): kept where it helps there,
-    less or none where it does not."""
+    less or none where it does not. Histories not longer than ``horizon`` patches, and
+    corrections without weight, pass unchanged."""
     fc = forecaster
+    if fc.n_patches_in_ <= fc.horizon or not np.any(fc.shrinkage_ > 0):
+        return out
     keep = np.where(fc.shrinkage_ > 0, backtest_weights(fc, signals), 1.0)
     if np.all(keep == 1.0):
         return out

@@ -359,9 +359,7 @@ scale_, device_
         name, alone = predict_choice(self, history)
         if not alone:  # the checked input goes straight to the pipeline
             out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
-            if self.n_patches_in_ > self.horizon and np.any(self.shrinkage_ > 0):
-                out = checked_correction(self, signals, out)
-            return out
+            return checked_correction(self, signals, out)
         center, scale = self._window_stats(signals)
         out = self.baselines_.estimators_[name].predict(history)
         return (out * scale[..., 0] + center[..., 0]).astype(np.float32)

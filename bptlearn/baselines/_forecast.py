@@ -285,29 +285,15 @@ class ARForecaster(_BaseForecaster):
 
     def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
         series = X if y is None else np.concatenate([X, y], axis=-1)
-        series = series - X.mean(axis=-1, keepdims=True)  # each window on its history mean
-        axes = (0, 2) if self.per_channel else (0, 1, 2)
-        offset = series.mean(axis=axes, keepdims=True)  # centre first, for a well-conditioned Gram
-        series = series - offset
+        # each window on its history mean (summed in float64, subtracted in X's dtype)
+        series = series - X.mean(axis=-1, keepdims=True, dtype=np.float64).astype(series.dtype)
         p = self.max_order if self.order == "auto" else self.order
-        T = series.shape[-1]
-        # lags[k] = x_{t-k} for every target sample t >= p; k = 0 is the target itself
-        lags = [series[..., p - k:T - k] for k in range(p + 1)]
-        n_models = series.shape[1] if self.per_channel else 1
-        pattern = "nct,nct->c" if self.per_channel else "nct,nct->"
-        gram = np.empty((n_models, p + 1, p + 1))
-        for k in range(p + 1):
-            for j in range(k, p + 1):
-                gram[:, k, j] = gram[:, j, k] = np.einsum(pattern, lags[k], lags[j])
-        means = np.stack([lag.mean(axis=axes) for lag in lags], axis=-1).reshape(n_models, p + 1)
-        n = lags[0].size / n_models
-        cov = gram - n * means[:, :, None] * means[:, None, :]  # centred sums of products
+        cov, means, n = _lag_moments(series, p, self.per_channel)
         self.order_ = p if self.order != "auto" else min(
             range(1, p + 1), key=lambda q: _bic(cov, q, self.alpha, n))
         q = self.order_
         self.coef_ = _stable(_solve(cov, q, self.alpha))
-        intercept = means[:, 0] - (self.coef_ * means[:, 1:q + 1]).sum(axis=-1)
-        self.intercept_ = intercept + offset.reshape(n_models) * (1.0 - self.coef_.sum(axis=-1))
+        self.intercept_ = means[:, 0] - (self.coef_ * means[:, 1:q + 1]).sum(axis=-1)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         mean = X.mean(axis=-1, keepdims=True)
@@ -322,6 +308,33 @@ class ARForecaster(_BaseForecaster):
         for s in range(n_out):
             buf[..., p + s] = self.intercept_ + (buf[..., s:p + s] * coef).sum(axis=-1)
         return buf[..., p:]
+
+
+def _lag_moments(series: np.ndarray, p: int, per_channel: bool, block: int = 1 << 22
+                 ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Centred sums of products (n_models, p + 1, p + 1) of every sample t >= p of
+    (n, C, T) ``series`` with its ``p`` lags (index 0: the sample itself), their means
+    (n_models, p + 1) and the count per model, accumulated in float64 a few windows at a
+    time (a float32 sum over millions of samples loses the digits the order and the
+    coefficients depend on), around a first estimate of the mean (a well-conditioned sum)."""
+    n_models = series.shape[1] if per_channel else 1
+    axes, pattern = ((0, 2), "nct,nct->c") if per_channel else ((0, 1, 2), "nct,nct->")
+    step = max(1, block // max(1, series[0].size))
+    shift = series[:step].mean(axis=axes, dtype=np.float64).reshape(-1, 1)  # (n_models or 1, 1)
+    gram, sums = np.zeros((n_models, p + 1, p + 1)), np.zeros((n_models, p + 1))
+    T = series.shape[-1]
+    for i in range(0, len(series), step):
+        chunk = series[i:i + step].astype(np.float64) - shift.reshape(1, -1, 1)
+        lags = [chunk[..., p - k:T - k] for k in range(p + 1)]  # lags[k] = x_{t-k}
+        for k in range(p + 1):
+            sums[:, k] += lags[k].sum(axis=axes)
+            for j in range(k, p + 1):
+                gram[:, k, j] += np.einsum(pattern, lags[k], lags[j])
+    gram = np.triu(gram) + np.triu(gram, 1).transpose(0, 2, 1)
+    n = len(series) * (T - p) * (series.shape[1] // n_models)
+    means = sums / n
+    cov = gram - n * means[:, :, None] * means[:, None, :]  # centred sums of products
+    return cov, means + shift, n
 
 
 def _solve(cov: np.ndarray, q: int, alpha: float) -> np.ndarray:

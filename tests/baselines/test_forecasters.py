@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.signal import lfilter
+from scipy.signal import butter, lfilter, sosfiltfilt
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -77,6 +77,22 @@ def test_ar_forecaster_equals_ridge_on_the_lag_matrix(rng):
         ridge = Ridge(alpha=7.0).fit(lags[:, 2::-1], lags[:, 3])  # columns: lag 1, 2, 3
         np.testing.assert_allclose(est.coef_[c], ridge.coef_, rtol=1e-8, atol=1e-10)
         assert est.intercept_[c] == pytest.approx(ridge.intercept_)
+
+
+def test_ar_forecaster_fits_float32_windows_as_float64_ones(rng):
+    # band-limited windows (a recording resampled up: nothing above 0.65 x Nyquist) of
+    # different levels and amplitudes make the lags nearly collinear; a float32 sum of
+    # their products over 900 000 samples loses the digits that the order chosen by
+    # BIC and the coefficients depend on (order 16 instead of 20 before the fix)
+    sos = butter(8, 0.65, output="sos")
+    noise = rng.normal(size=(200, 1, 4500)) * rng.lognormal(0.0, 1.0, (200, 1, 1))
+    X = sosfiltfilt(sos, lfilter([1.0], [1.0, -0.98], noise, axis=-1), axis=-1)
+    X += rng.normal(0.0, 30.0, (200, 1, 1))
+    fits = [ARForecaster(order="auto", max_order=20, patch_len=100).fit(X.astype(dtype))
+            for dtype in (np.float32, np.float64)]
+    assert fits[0].order_ == fits[1].order_ == 20
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, atol=1e-3)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, atol=1e-3)
 
 
 def test_ar_forecaster_continues_a_sine_exactly():

@@ -52,6 +52,7 @@ def fill_by_pattern(baselines: dict, x: np.ndarray, hidden: np.ndarray, patch_le
 
 BLEND = "blend of baselines"
 ADAPTED = "blend of baselines, adapted"  # re-weighted on the windows filled (rank)
+_PROBE_GAPS = 2  # copies of the windows that score gaps hidden on purpose
 
 
 def _stack(fills: dict[str, np.ndarray], target: np.ndarray, fold: np.ndarray,
@@ -234,18 +235,18 @@ class BestBaselineImputer(_BaseImputer):
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
         return self.best_estimator_.transform(X, mask=missing)
 
-    def rank(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
+    def rank(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 64,
              rate: float = 0.1, random_state: Any = None) -> dict[str, float]:
         """MSE of every fitted candidate on observed samples of ``X`` hidden in this pattern.
 
         Chooses the baseline on the data being filled rather than on the fit data: some
         still-observed samples of up to ``max_windows`` windows are hidden as
         :func:`make_missing_mask` draws them (for 'patch' and 'channel': one patch or
-        channel per window, in up to 4 copies of the windows with other draws), and
-        every candidate fills them. With ``blend=True``, for scattered samples and gaps in
-        4 windows or more, the blend re-weighted on those samples is scored too, out of
-        fold (weights fitted on every other window, scored on the rest): 'blend of
-        baselines, adapted'.
+        channel per window, in up to 4 copies of the windows with other draws; for
+        'gaps', in 2 copies), and every candidate fills them. With ``blend=True``, for
+        scattered samples and gaps in 4 windows or more, the blend re-weighted on those
+        samples is scored too, out of fold (weights fitted on every other window, scored
+        on the rest): 'blend of baselines, adapted'.
 
         Parameters
         ----------
@@ -253,7 +254,7 @@ class BestBaselineImputer(_BaseImputer):
             Windows to fill.
         missing : ndarray of bool of X's shape
             Samples already missing (never scored).
-        max_windows : int, default=32
+        max_windows : int, default=64
             Windows used, evenly spaced.
         rate : float, default=0.1
             Fraction of the samples hidden in 'scattered' and 'gaps' patterns: small, so
@@ -284,17 +285,17 @@ class BestBaselineImputer(_BaseImputer):
                                               random_state=random_state))
         return {k: float(np.mean(e)) for k, e in errors.items()}
 
-    def _probe(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 32,
+    def _probe(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 64,
                rate: float = 0.1, random_state: Any = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Up to ``max_windows`` windows of ``X`` (repeated up to 4 times for 'patch' and
-        'channel', one draw per repeat), the samples already missing in them, the
-        observed samples to hide on purpose, and the windows per repeat."""
+        """Up to ``max_windows`` windows of ``X``, repeated with another draw in each copy
+        (up to 4 copies for 'patch' and 'channel', 2 for 'gaps', whose one draw hides
+        only a few gaps per window), the samples already missing in them, the observed
+        samples to hide on purpose, and the windows per copy."""
         rows = evenly_spaced(len(X), max_windows)
-        X, missing = X[rows], missing[rows]
+        repeats = _PROBE_GAPS if self.pattern == "gaps" else _repeats(self.pattern, X.shape[1])
+        X, missing = np.concatenate([X[rows]] * repeats), np.concatenate([missing[rows]] * repeats)
         if self.pattern in ("patch", "channel"):
-            repeats = _repeats(self.pattern, X.shape[1])
-            X, missing = np.concatenate([X] * repeats), np.concatenate([missing] * repeats)
             probe = self._probe_rows(missing, random_state)
         else:
             probe = make_missing_mask(X.shape, self.pattern, patch_len=self.patch_len,
@@ -315,7 +316,8 @@ class BestBaselineImputer(_BaseImputer):
             warnings.simplefilter("ignore")
             for name, est in self.estimators_.items():
                 fills[name] = _fill_blocks(est, X_obs, probe, block)[probe]
-        adapted, fold = None, np.nonzero(probe)[0] % 2  # every other window
+        # every other window; the copies of a window in one fold
+        adapted, fold = None, np.nonzero(probe)[0] % block % 2
         if (BLEND in self.estimators_ and len(X) >= 4 and self.pattern in ("scattered", "gaps")
                 and np.unique(fold).size == 2):  # else too few to re-weigh on
             singles = {k: f for k, f in fills.items() if k != BLEND}

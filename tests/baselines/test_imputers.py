@@ -370,3 +370,30 @@ def test_rank_hides_another_patch_of_a_single_channel(rng):
     scores = select.rank(noise, missing, random_state=0)
     assert scores["channel mean"] == min(scores.values())  # (the AR of noise: its mean)
     assert scores["linear"] > 1.5 * scores["channel mean"]
+
+
+def test_gap_probes_draw_twice_per_window_with_its_copies_in_one_fold(rng, monkeypatch):
+    """A window holds few gaps: the check scores each window in 2 copies with other
+    draws, and the re-weighted blend fits its weights on whole windows (both copies of
+    a window in the same fold; with an odd count of windows, a fold by copy index would
+    split them and score a window with weights fitted on its own copy)."""
+    from bptlearn.baselines import _select_impute
+
+    select = BestBaselineImputer("gaps", random_state=0, blend=True).fit(
+        rng.normal(size=(30, 2, 1000)))
+    noise = rng.normal(size=(7, 2, 1000))
+    X, already, probe, block = select._probe(noise, np.zeros(noise.shape, bool), random_state=0)
+    assert block == 7 and X.shape == (14, 2, 1000) and np.array_equal(X[:7], X[7:])
+    assert probe[:7].any() and not np.array_equal(probe[:7], probe[7:])  # other draws
+    folds = []
+
+    def spy(fills, target, fold, base, stack=_select_impute._stack):
+        folds.append(fold)
+        return stack(fills, target, fold, base)
+
+    monkeypatch.setattr(_select_impute, "_stack", spy)
+    errors, adapted = select._scores(X, already, probe, block)
+    assert adapted is not None and len(folds) == 1
+    window = np.nonzero(probe)[0] % 7  # the window of each probed sample
+    assert all(np.unique(folds[0][window == w]).size == 1 for w in range(7))
+    assert set(np.unique(folds[0])) == {0, 1}

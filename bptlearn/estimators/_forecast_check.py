@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..baselines import shrinkage
+from ..baselines import ARForecaster, shrinkage
 from ..baselines._backtest import clearly_better
 from ..baselines._base import evenly_spaced
 from ..baselines._select import channel_groups
@@ -19,6 +19,10 @@ from ..nn import BAND_NAMES, LOG_POWER_FLOOR, band_power
 
 logger = logging.getLogger(__name__)
 FAMILIAR_SD = 2.0  # the histories' mean spectrum within 2 fit-window SDs in every band
+# histories unlike the fit windows and too short to backtest: an autoregression of order
+# <= 20 (BIC), one for all channels, fitted on every sample of the histories themselves;
+# it decays to each history's mean, and learns nothing of the fit data
+ON_HISTORIES_MAX_ORDER = 20
 
 
 def patch_weights(target: np.ndarray, correction: np.ndarray, patch_len: int) -> np.ndarray:
@@ -57,30 +61,34 @@ def backtest_weights(forecaster: Any, signals: Any, max_windows: int = 256) -> n
     return patch_weights(pairs[:, 1], pairs[:, 0], P)
 
 
-def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[str, bool]:
+def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[Any, bool]:
     """The baseline :meth:`~bptlearn.BPTForecaster.predict` forecasts the scaled
-    ``history`` (n, C, L * P) with, and whether without the learned correction.
+    ``history`` (n, C, L * P) with (a fitted estimator), and whether without the
+    learned correction.
 
     Histories longer than ``horizon`` patches are backtested: another candidate that
     forecasts their last patches clearly better than the fitted baseline is used alone.
     Shorter ones keep the fitted baseline if they look like the fit windows
-    (:func:`unfamiliar`), else the history mean is forecast alone.
+    (:func:`unfamiliar`), else an autoregression fitted on the histories themselves
+    (:data:`ON_HISTORIES`) is forecast alone.
     """
     fc = forecaster
+    fitted = fc.baselines_.estimators_
     if fc.n_patches_in_ > fc.horizon:
         name = clearly_better(fc.baselines_._backtest_errors(history), fc.baseline_name_)
         if name != fc.baseline_name_:
             logger.info("A backtest on the histories forecasts their last %d patch(es) best "
                         "with %r, not %r as in fit; its forecast is used without "
                         "correction.", fc.horizon, name, fc.baseline_name_)
-        return name, name != fc.baseline_name_
+        return fitted[name], name != fc.baseline_name_
     config = fc.encoder_.config
     if not unfamiliar(history, fc.fit_spectrum_, config.patch_len, config.sfreq):
-        return fc.baseline_name_, False
-    logger.info("The histories are too short to backtest (%d patch(es), horizon %d): the "
-                "history mean is forecast, without the fitted baseline or its correction.",
-                fc.n_patches_in_, fc.horizon)
-    return "history mean", True
+        return fitted[fc.baseline_name_], False
+    logger.info("The histories are too short to backtest (%d patch(es), horizon %d): an "
+                "autoregression fitted on the histories themselves is forecast, without the "
+                "fitted baseline or its correction.", fc.n_patches_in_, fc.horizon)
+    return ARForecaster(order="auto", max_order=ON_HISTORIES_MAX_ORDER, horizon=fc.horizon,
+                        patch_len=config.patch_len, per_channel=False).fit(history), True
 
 
 def checked_correction(forecaster: Any, signals: Any, out: np.ndarray) -> np.ndarray:

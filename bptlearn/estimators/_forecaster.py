@@ -328,16 +328,17 @@ scale_, device_
         each future patch is multiplied by its weight there (0 unless significant, as in
         ``fit``; at most 1, so never above the fitted weight), logged at INFO when lower.
         Histories not longer than ``horizon`` patches are too short to backtest: they keep
-        the fitted choice and weights if they look like the fit windows, else the history
-        mean is forecast without correction (logged at INFO). Unlike means that their mean
-        log relative power in one of the 8 bands lies more than 2 standard deviations of
-        the fit windows' (``fit_spectrum_``) from the fit windows' mean. For
-        ``'freq_phase'`` the three baselines forecast the last ``min(horizon, n_patches
-        // 2)`` patches (at least 2 when ``horizon`` is), and the same rule replaces the
-        fitted frequency or phase baseline, without the network's correction; a phase
-        taken from the network is kept. Where the frequency baseline stays, the network's
-        frequency, read from the histories without those patches, is weighted there as in
-        ``fit``, and the smaller of that weight and ``shrinkage_['frequency']`` is used.
+        the fitted choice and weights if they look like the fit windows, else an
+        autoregression fitted on the histories themselves (one for all channels, order up to
+        20 by BIC) is forecast alone (logged at INFO). Unlike means that their mean log
+        relative power in one of the 8 bands lies more than 2 standard deviations of the fit
+        windows' (``fit_spectrum_``) from the fit windows' mean. For ``'freq_phase'`` the
+        three baselines forecast the last ``min(horizon, n_patches // 2)`` patches (at least
+        2 when ``horizon`` is), and the same rule replaces the fitted frequency or phase
+        baseline, without the network's correction; a phase taken from the network is kept.
+        Where the frequency baseline stays, the network's frequency, read from the histories
+        without those patches, is weighted there as in ``fit``, and the smaller of that
+        weight and ``shrinkage_['frequency']`` is used.
         Histories too short for that keep the fitted baselines, and the network's
         frequency and phase only if they look like the fit windows.
 
@@ -356,12 +357,12 @@ scale_, device_
         signals = self._check_fitted_input(X, same_chans=True, same_patches=True,
                                            why="The baseline is fitted per channel.")
         history = self._run(signals, lambda x: x.flatten(2))  # scaled, as in fit
-        name, alone = predict_choice(self, history)
+        baseline, alone = predict_choice(self, history)
         if not alone:  # the checked input goes straight to the pipeline
             out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
             return checked_correction(self, signals, out)
         center, scale = self._window_stats(signals)
-        out = self.baselines_.estimators_[name].predict(history)
+        out = baseline.predict(history)
         return (out * scale[..., 0] + center[..., 0]).astype(np.float32)
 
     def predict_baseline(self, X: Any) -> np.ndarray:

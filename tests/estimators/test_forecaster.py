@@ -293,22 +293,33 @@ def test_short_histories_like_the_fit_windows_keep_the_fitted_forecast(held_out,
     assert caplog.text == ""
 
 
-def test_short_histories_unlike_the_fit_windows_get_the_history_mean(fitted_signal, caplog):
+def test_short_histories_unlike_the_fit_windows_get_an_ar_of_their_own(fitted_signal, caplog):
     """White noise has a flat spectrum, far from the simulated SEEG's 1/f: predict
-    forecasts each history's mean, without the correction (given full weight by hand),
-    says why and records nothing."""
+    forecasts with an autoregression fitted on the histories themselves (which, on
+    noise, stays at each history's mean), without the correction (given full weight by
+    hand), says why and records nothing."""
     fc = copy.deepcopy(fitted_signal)
     fc.shrinkage_ = np.ones(1)
     fc.pipeline_.head.gate.fill_(1.0)
-    noise = 50 + 20 * np.random.default_rng(1).normal(size=(6, 8, 1500))  # 1 patch, horizon 1
+    rng = np.random.default_rng(1)
+    noise = 50 + 20 * rng.normal(size=(6, 8, 1500))  # 1 patch, horizon 1
     fitted_state = {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")}
     with caplog.at_level("INFO", logger="bptlearn.estimators"):
         pred = fc.predict(noise)
-    assert "unlike the fit windows" in caplog.text and "history mean is forecast" in caplog.text
+    assert "unlike the fit windows" in caplog.text and "fitted on the histories" in caplog.text
+    own = ARForecaster(order="auto", max_order=20, horizon=1, per_channel=False).fit(noise)
+    np.testing.assert_allclose(pred, own.predict(noise), atol=0.02)  # scaled in float32
     mean = MeanForecaster(horizon=1).fit(noise).predict(noise)
-    np.testing.assert_allclose(pred, mean, rtol=1e-5, atol=1e-3)
+    assert np.abs(pred - mean).max() < 1.0  # noise: nothing to continue
     assert not np.allclose(fc._predict_raw(noise), mean, rtol=1e-5, atol=1e-3)
     assert {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")} == fitted_state
+    # a rhythm the fit data never had (a 40-Hz sinusoid, 1 patch): its own AR continues it
+    t = np.arange(1875) / 250.0
+    sine = 30 * np.sin(2 * np.pi * 40.0 * t + rng.uniform(0, 6, (6, 8, 1)))
+    sine += 0.01 * rng.normal(size=sine.shape)
+    with caplog.at_level("INFO", logger="bptlearn.estimators"):
+        forecast = fc.predict(sine[..., :1500])
+    assert np.mean((forecast[..., :375] - sine[..., 1500:]) ** 2) < 0.01 * np.var(sine)
 
 
 def test_unfamiliar_compares_the_mean_spectrum_band_by_band_in_fit_spreads(rng):

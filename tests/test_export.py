@@ -142,7 +142,10 @@ def test_inference_module_equals_forecaster_outputs(tiny_weights, data, target):
     else:  # the network's own frequency and phase: predict at full weight on them
         fc.shrinkage_ = {"frequency": 1.0, "phase": 1.0}
         np.testing.assert_allclose(out[..., 0], fc.predict_frequency(history), atol=1e-4)
-        np.testing.assert_allclose(out[..., 1:], fc.predict(history), atol=1e-4)
+        # a phase is the angle of a 2-vector: float32 rounding that differs between batch
+        # layouts moves it by up to ~2e-4 rad where that vector is short
+        gap = np.angle(np.exp(1j * (out[..., 1:] - fc.predict(history))))
+        assert np.abs(gap).max() < 1e-3 and np.median(np.abs(gap)) < 1e-5
 
 
 def test_inference_module_refuses_an_imputer_and_an_unfitted_estimator(data):

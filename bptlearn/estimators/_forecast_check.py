@@ -70,7 +70,7 @@ def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[Any, bool]:
     forecasts their last patches clearly better than the fitted baseline is used alone.
     Shorter ones keep the fitted baseline if they look like the fit windows
     (:func:`unfamiliar`), else an autoregression fitted on the histories themselves
-    (:data:`ON_HISTORIES`) is forecast alone.
+    (order up to :data:`ON_HISTORIES_MAX_ORDER` by BIC) is forecast alone.
     """
     fc = forecaster
     fitted = fc.baselines_.estimators_

@@ -330,7 +330,7 @@ def _lag_moments(series: np.ndarray, p: int, per_channel: bool, block: int = 1 <
             sums[:, k] += lags[k].sum(axis=axes)
             for j in range(k, p + 1):
                 gram[:, k, j] += np.einsum(pattern, lags[k], lags[j])
-    gram = np.triu(gram) + np.triu(gram, 1).transpose(0, 2, 1)
+    gram += np.triu(gram, 1).transpose(0, 2, 1)  # the lower triangle, by symmetry
     n = len(series) * (T - p) * (series.shape[1] // n_models)
     means = sums / n
     cov = gram - n * means[:, :, None] * means[:, None, :]  # centred sums of products

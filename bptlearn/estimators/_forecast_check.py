@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..baselines import ARForecaster, shrinkage
+from ..baselines import default_forecasters, shrinkage
 from ..baselines._backtest import clearly_better
 from ..baselines._base import evenly_spaced
 from ..baselines._select import channel_groups
@@ -19,10 +19,6 @@ from ..nn import BAND_NAMES, LOG_POWER_FLOOR, band_power
 
 logger = logging.getLogger(__name__)
 FAMILIAR_SD = 2.0  # the histories' mean spectrum within 2 fit-window SDs in every band
-# histories unlike the fit windows and too short to backtest: an autoregression of order
-# <= 20 (BIC), one for all channels, fitted on every sample of the histories themselves;
-# it decays to each history's mean, and learns nothing of the fit data
-ON_HISTORIES_MAX_ORDER = 20
 
 
 def patch_weights(target: np.ndarray, correction: np.ndarray, patch_len: int) -> np.ndarray:
@@ -69,8 +65,10 @@ def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[Any, bool]:
     Histories longer than ``horizon`` patches are backtested: another candidate that
     forecasts their last patches clearly better than the fitted baseline is used alone.
     Shorter ones keep the fitted baseline if they look like the fit windows
-    (:func:`unfamiliar`), else an autoregression fitted on the histories themselves
-    (order up to :data:`ON_HISTORIES_MAX_ORDER` by BIC) is forecast alone.
+    (:func:`unfamiliar`), else an autoregression fitted on the histories themselves is
+    forecast alone: the BIC-order AR of :func:`~bptlearn.baselines.default_forecasters`,
+    one for all channels, which learns nothing of the fit data and decays to each
+    history's mean.
     """
     fc = forecaster
     fitted = fc.baselines_.estimators_
@@ -87,8 +85,8 @@ def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[Any, bool]:
     logger.info("The histories are too short to backtest (%d patch(es), horizon %d): an "
                 "autoregression fitted on the histories themselves is forecast, without the "
                 "fitted baseline or its correction.", fc.n_patches_in_, fc.horizon)
-    return ARForecaster(order="auto", max_order=ON_HISTORIES_MAX_ORDER, horizon=fc.horizon,
-                        patch_len=config.patch_len, per_channel=False).fit(history), True
+    own = default_forecasters(fc.horizon, config.patch_len)["AR (BIC order)"]
+    return own.set_params(per_channel=False).fit(history), True
 
 
 def checked_correction(forecaster: Any, signals: Any, out: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from bptlearn.nn.spectral import LOG_POWER_FLOOR
 from bptlearn.weights import save
 
 from .conftest import TINY_OVERRIDES
+from .helpers import shared_rhythms
 
 N_CHANS, N_PATCHES = 4, 2
 
@@ -133,11 +134,13 @@ def test_inference_module_gives_token_logits_of_a_token_classifier(tiny_weights,
 
 @pytest.mark.parametrize("target", ["signal", "freq_phase"])
 def test_inference_module_equals_forecaster_outputs(tiny_weights, data, target):
-    history, future = data[0][..., :1500], data[0][..., 1500:]
+    X = shared_rhythms(n_chans=N_CHANS) if target == "signal" else data[0]
+    history, future = X[..., :1500], X[..., 1500:]
     fc = BPTForecaster(weights=tiny_weights, horizon=1, target=target, max_epochs=1,
                        device="cpu", random_state=0).fit(history, future)
     out = run_module(inference_module(fc), history)
     if target == "signal":
+        assert fc.baseline_name_ == "AR (BIC order)"
         np.testing.assert_allclose(out, fc.predict(history), atol=1e-4, rtol=1e-5)
     else:  # the network's own frequency and phase: predict at full weight on them
         fc.shrinkage_ = {"frequency": 1.0, "phase": 1.0}
@@ -146,6 +149,18 @@ def test_inference_module_equals_forecaster_outputs(tiny_weights, data, target):
         # layouts moves it by up to ~2e-4 rad where that vector is short
         gap = np.angle(np.exp(1j * (out[..., 1:] - fc.predict(history))))
         assert np.abs(gap).max() < 1e-3 and np.median(np.abs(gap)) < 1e-5
+
+
+def test_inference_module_refuses_a_forecaster_whose_ar_is_fitted_on_each_history(
+        tiny_weights, data):
+    """On 6 short simulated windows the AR fitted on each history is forecast alone:
+    there is no fixed module to export, and the error says so."""
+    history, future = data[0][..., :1500], data[0][..., 1500:]
+    fc = BPTForecaster(weights=tiny_weights, horizon=1, max_epochs=1, device="cpu",
+                       random_state=0).fit(history, future)
+    assert fc.baseline_name_ == "AR on each history" and not fc.shrinkage_.any()
+    with pytest.raises(ValueError, match="'AR on each history' alone.*use predict"):
+        inference_module(fc)
 
 
 def test_inference_module_refuses_an_imputer_and_an_unfitted_estimator(data):

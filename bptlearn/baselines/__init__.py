@@ -2,8 +2,8 @@
 
 Each is a scikit-learn estimator on windows of shape ``(n_windows, n_chans,
 n_times)``. Forecasters (:class:`MeanForecaster`, :class:`RepeatLastForecaster`,
-:class:`ARForecaster`, :class:`SinusoidForecaster`) predict ``(n_windows, n_chans,
-horizon * patch_len)`` and score by negative MAE; imputers
+:class:`ARForecaster`, :class:`HistoryARForecaster`, :class:`SinusoidForecaster`) predict
+``(n_windows, n_chans, horizon * patch_len)`` and score by negative MAE; imputers
 (:class:`InterpolationImputer`, :class:`ARImputer`, :class:`ChannelMeanImputer`,
 :class:`ChannelRegressionImputer`) fill missing samples; :class:`BestBaselineForecaster`
 and :class:`BestBaselineImputer` pick the best of them on held-back data, the baseline
@@ -13,7 +13,7 @@ and :class:`BestBaselineImputer` pick the best of them on held-back data, the ba
 
 from ._ar_impute import ARImputer
 from ._channel_mixing import ChannelRegressionImputer
-from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster
+from ._forecast import ARForecaster, HistoryARForecaster, MeanForecaster, RepeatLastForecaster
 from ._impute import ChannelMeanImputer, InterpolationImputer
 from ._masks import PATTERNS, make_missing_mask, missing_pattern, validation_masks
 from ._seizure import BandPowerSeizureDetector
@@ -30,6 +30,7 @@ __all__ = [
     "BestBaselineImputer",
     "ChannelMeanImputer",
     "ChannelRegressionImputer",
+    "HistoryARForecaster",
     "InterpolationImputer",
     "MeanForecaster",
     "RepeatLastForecaster",

@@ -1,4 +1,5 @@
-"""Forecasting baselines: the history mean, the last patch repeated, a ridge autoregression."""
+"""Forecasting baselines: the history mean, the last patch repeated, ridge autoregressions
+fitted on the fit windows or on each history itself."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import mae
 from ..utils._tags import _ThreeDMixin
+from ._ar import bic, lag_moments, recursion, solve, stable
 from ._base import _check_windows
 
 
@@ -288,11 +290,11 @@ class ARForecaster(_BaseForecaster):
         # each window on its history mean (summed in float64, subtracted in X's dtype)
         series = series - X.mean(axis=-1, keepdims=True, dtype=np.float64).astype(series.dtype)
         p = self.max_order if self.order == "auto" else self.order
-        cov, means, n = _lag_moments(series, p, self.per_channel)
+        cov, means, n = lag_moments(series, p, self.per_channel)
         self.order_ = p if self.order != "auto" else min(
-            range(1, p + 1), key=lambda q: _bic(cov, q, self.alpha, n))
+            range(1, p + 1), key=lambda q: float(bic(cov, q, self.alpha, n).sum()))
         q = self.order_
-        self.coef_ = _stable(_solve(cov, q, self.alpha))
+        self.coef_ = stable(solve(cov, q, self.alpha))
         self.intercept_ = means[:, 0] - (self.coef_ * means[:, 1:q + 1]).sum(axis=-1)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
@@ -301,69 +303,85 @@ class ARForecaster(_BaseForecaster):
 
     def _recursion(self, X: np.ndarray) -> np.ndarray:
         """The recursion run ``horizon * patch_len`` steps on (already centred) windows."""
-        p, n_out = self.order_, self.horizon * self.patch_len
-        buf = np.empty(X.shape[:2] + (p + n_out,))
-        buf[..., :p] = X[..., -p:]
-        coef = self.coef_[:, ::-1]  # oldest lag first, to match buf's time order
-        for s in range(n_out):
-            buf[..., p + s] = self.intercept_ + (buf[..., s:p + s] * coef).sum(axis=-1)
-        return buf[..., p:]
+        return recursion(X, self.coef_, self.intercept_, self.horizon * self.patch_len)
 
 
-def _lag_moments(series: np.ndarray, p: int, per_channel: bool, block: int = 1 << 22
-                 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Centred sums of products (n_models, p + 1, p + 1) of every sample t >= p of
-    (n, C, T) ``series`` with its ``p`` lags (index 0: the sample itself), their means
-    (n_models, p + 1) and the count per model, accumulated in float64 a few windows at a
-    time (a float32 sum over millions of samples loses the digits the order and the
-    coefficients depend on), around a first estimate of the mean (a well-conditioned sum)."""
-    n_models = series.shape[1] if per_channel else 1
-    axes, pattern = ((0, 2), "nct,nct->c") if per_channel else ((0, 1, 2), "nct,nct->")
-    step = max(1, block // max(1, series[0].size))
-    shift = series[:step].mean(axis=axes, dtype=np.float64).reshape(-1, 1)  # (n_models or 1, 1)
-    gram, sums = np.zeros((n_models, p + 1, p + 1)), np.zeros((n_models, p + 1))
-    T = series.shape[-1]
-    for i in range(0, len(series), step):
-        chunk = series[i:i + step].astype(np.float64) - shift.reshape(1, -1, 1)
-        lags = [chunk[..., p - k:T - k] for k in range(p + 1)]  # lags[k] = x_{t-k}
-        for k in range(p + 1):
-            sums[:, k] += lags[k].sum(axis=axes)
-            for j in range(k, p + 1):
-                gram[:, k, j] += np.einsum(pattern, lags[k], lags[j])
-    gram += np.triu(gram, 1).transpose(0, 2, 1)  # the lower triangle, by symmetry
-    n = len(series) * (T - p) * (series.shape[1] // n_models)
-    means = sums / n
-    cov = gram - n * means[:, :, None] * means[:, None, :]  # centred sums of products
-    return cov, means + shift, n
+class HistoryARForecaster(_BaseForecaster):
+    """An autoregression fitted on each history itself, at predict time.
 
+    What a user fits first on the recording at hand: for every window, the ridge
+    autoregression of :class:`ARForecaster` (order by BIC, among 1 to ``max_order``)
+    fitted on that window's own history, centred on its mean, then run ahead; far ahead
+    it decays to the history mean. Nothing is learned from the fit windows, so it
+    follows each history's own rhythm (a seizure discharge, another recording) where an
+    autoregression fitted on other windows averages over them. Each window's forecast
+    depends on that window only.
 
-def _solve(cov: np.ndarray, q: int, alpha: float) -> np.ndarray:
-    """Ridge coefficients (n_models, q) of the target on its first ``q`` lags, from the
-    centred sums of products ``cov`` (n_models, p + 1, p + 1) (index 0: the target)."""
-    lhs, rhs = cov[:, 1:q + 1, 1:q + 1] + alpha * np.eye(q), cov[:, 1:q + 1, :1]
-    try:
-        return np.linalg.solve(lhs, rhs)[..., 0]
-    except np.linalg.LinAlgError:  # collinear lags (a noiseless series, alpha=0):
-        return (np.linalg.pinv(lhs) @ rhs)[..., 0]  # the least-norm solution
+    Parameters
+    ----------
+    horizon : int, default=2
+        Forecast length in patches.
+    patch_len : int, default=1500
+        Samples per patch.
+    max_order : int, default=20
+        Largest order tried.
+    alpha : float, default=1.0
+        Ridge penalty, in units of each history's variance (so that the forecast does
+        not depend on the units of X: one penalty as heavy as one more sample).
+    per_channel : bool, default=False
+        One model per channel of each window; ``False``: one per window, pooled over
+        its channels (fewer coefficients to estimate from one history).
 
+    Attributes
+    ----------
+    n_chans_in_ : int
+        Number of channels seen during fit (any count is accepted by predict).
 
-def _stable(coef: np.ndarray) -> np.ndarray:
-    """Lag coefficients (n_models, q) whose recursion cannot grow: where a least-squares
-    fit has a characteristic root outside the unit circle (it can on band-limited or
-    trending data), ``b_k`` becomes ``b_k * r**k``, which scales every root by ``r``, so
-    that the largest lies on the circle (bandwidth expansion, as in speech coding). A
-    sinusoid's roots, on the circle, are kept: its forecast continues it."""
-    out = coef.copy()
-    for row in out:
-        radius = float(np.abs(np.roots(np.r_[1.0, -row])).max()) if row.any() else 0.0
-        if radius > 1.0 + 1e-9:
-            row *= radius ** -np.arange(1.0, row.size + 1)
-    return out
+    See Also
+    --------
+    ARForecaster : One autoregression fitted on the fit windows.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import HistoryARForecaster
+    >>> t = np.arange(800) / 250.0
+    >>> X = np.stack([np.sin(2 * np.pi * f * t) for f in (5.0, 11.0)])[:, None]  # 2 windows
+    >>> fc = HistoryARForecaster(horizon=1, patch_len=100).fit(X[..., :700])
+    >>> float(np.abs(fc.predict(X[..., :700]) - X[..., 700:]).max()) < 0.01  # each continued
+    True
+    """
 
-def _bic(cov: np.ndarray, q: int, alpha: float, n: float) -> float:
-    """Bayesian information criterion of the order-``q`` model, summed over the models."""
-    coef = _solve(cov, q, alpha)
-    rss = cov[:, 0, 0] - 2 * (coef * cov[:, 0, 1:q + 1]).sum(-1) + np.einsum(
-        "mi,mij,mj->m", coef, cov[:, 1:q + 1, 1:q + 1], coef)
-    return float(np.sum(n * np.log(np.maximum(rss, 1e-300) / n) + q * np.log(n)))
+    _parameter_constraints: dict = {
+        **_BaseForecaster._parameter_constraints,
+        "max_order": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "per_channel": ["boolean"],
+    }
+
+    def __init__(self, horizon: int = 2, *, patch_len: int = 1500, max_order: int = 20,
+                 alpha: float = 1.0, per_channel: bool = False) -> None:
+        self.horizon = horizon
+        self.patch_len = patch_len
+        self.max_order = max_order
+        self.alpha = alpha
+        self.per_channel = per_channel
+
+    def _min_times(self) -> int:
+        return self.max_order + 1
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        mean = X.mean(axis=-1, keepdims=True, dtype=np.float64)
+        centred = X - mean
+        p = self.max_order
+        cov, means, n = lag_moments(centred, p, self.per_channel, per_window=True)
+        alpha = self.alpha * cov[:, 0, 0] / n  # in units of each model's variance
+        orders = 1 + np.argmin([bic(cov, q, alpha, n) for q in range(1, p + 1)], axis=0)
+        coef = np.zeros((len(cov), p))
+        for q in np.unique(orders):
+            coef[orders == q, :q] = solve(cov[orders == q], q, alpha[orders == q])
+        coef = stable(coef)
+        intercept = means[:, 0] - (coef * means[:, 1:]).sum(axis=-1)
+        shape = (len(X), -1)  # (n, C) or (n, 1) models
+        return mean + recursion(centred, coef.reshape(shape + (p,)), intercept.reshape(shape),
+                                self.horizon * self.patch_len)

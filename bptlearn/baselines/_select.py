@@ -11,7 +11,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._backtest import backtest_errors
-from ._forecast import ARForecaster, MeanForecaster, RepeatLastForecaster, _BaseForecaster
+from ._forecast import (
+    ARForecaster,
+    HistoryARForecaster,
+    MeanForecaster,
+    RepeatLastForecaster,
+    _BaseForecaster,
+)
 
 
 def shrinkage(target: np.ndarray, correction: np.ndarray, groups: np.ndarray | None = None,
@@ -121,17 +127,19 @@ def default_forecasters(horizon: int = 2, patch_len: int = 1500) -> dict[str, An
     Returns
     -------
     candidates : dict of str to estimator
-        History mean, last patch repeated, and AR with its order chosen by BIC.
+        History mean, last patch repeated, an AR fitted on the fit windows and one
+        fitted on each history itself, both with their order chosen by BIC (up to 20).
 
     Examples
     --------
     >>> from bptlearn.baselines import default_forecasters
     >>> list(default_forecasters())
-    ['history mean', 'repeat last patch', 'AR (BIC order)']
+    ['history mean', 'repeat last patch', 'AR (BIC order)', 'AR on each history']
     """
     kw = dict(horizon=horizon, patch_len=patch_len)
     return {"history mean": MeanForecaster(**kw), "repeat last patch": RepeatLastForecaster(**kw),
-            "AR (BIC order)": ARForecaster(order="auto", max_order=20, **kw)}
+            "AR (BIC order)": ARForecaster(order="auto", max_order=20, **kw),
+            "AR on each history": HistoryARForecaster(max_order=20, **kw)}
 
 
 _SELECT_PARAMS: dict = {"candidates": [dict, None],
@@ -257,7 +265,7 @@ class BestBaselineForecaster(_BaseForecaster):
         >>> best = BestBaselineForecaster(horizon=1, patch_len=20).fit(x[..., :80], x[..., 80:])
         >>> scores = best.rank(5 + np.random.default_rng(0).normal(size=(20, 1, 80)))  # noise
         >>> best.best_name_, min(scores, key=scores.get)  # on white noise the mean is best
-        ('AR (BIC order)', 'history mean')
+        ('AR on each history', 'history mean')
         """
         errors = self._backtest_errors(np.asarray(X, dtype=float), max_windows=max_windows)
         return {name: float(np.mean(err)) for name, err in errors.items()}

@@ -1,7 +1,8 @@
-"""What a forecaster's learned correction is worth: its weight per future patch, on
-held-back windows in ``fit`` and again on the histories ``predict`` extends; which
-baseline ``predict`` keeps after a backtest; and, for histories too short to backtest,
-whether they look like the fit windows at all."""
+"""The baseline a forecaster's network builds on, as a torch module; what its learned
+correction is worth: its weight per future patch, on held-back windows in ``fit`` and
+again on the histories ``predict`` extends; which baseline ``predict`` keeps after a
+backtest; and, for histories too short to backtest, whether they look like the fit
+windows at all."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..baselines import default_forecasters, shrinkage
-from ..baselines._backtest import clearly_better
+from ..baselines import (
+    ARForecaster,
+    HistoryARForecaster,
+    MeanForecaster,
+    RepeatLastForecaster,
+    shrinkage,
+)
+from ..baselines._backtest import clearly_better, significant
 from ..baselines._base import evenly_spaced
 from ..baselines._select import channel_groups
 from ..nn import BAND_NAMES, LOG_POWER_FLOOR, band_power
+from ..nn.heads import ForecastBaseline
 
 logger = logging.getLogger(__name__)
 FAMILIAR_SD = 2.0  # the histories' mean spectrum within 2 fit-window SDs in every band
@@ -57,6 +65,53 @@ def backtest_weights(forecaster: Any, signals: Any, max_windows: int = 256) -> n
     return patch_weights(pairs[:, 1], pairs[:, 0], P)
 
 
+def is_linear(estimator: Any) -> bool:
+    """Whether a fitted forecasting baseline is one linear map of the history, which the
+    network's readout computes exactly (and learns its correction over); an
+    autoregression fitted on each history at predict time is not."""
+    return isinstance(estimator, (MeanForecaster, RepeatLastForecaster, ARForecaster))
+
+
+def baseline_module(est: Any, n_chans: int) -> ForecastBaseline:
+    """The fitted forecasting baseline ``est`` as a torch module (exact: these are linear)."""
+    n_out = est.horizon * est.patch_len
+    if isinstance(est, MeanForecaster):
+        return ForecastBaseline("mean", n_out)
+    if isinstance(est, RepeatLastForecaster):
+        return ForecastBaseline("repeat", n_out)
+    if isinstance(est, ARForecaster):  # impulse responses of the centred recursion
+        p, T = est.order_, est._min_times()  # T >= p + 1 samples; the last p are used
+        basis = np.zeros((p + 1, n_chans if est.per_channel else 1, T))
+        basis[np.arange(1, p + 1), :, np.arange(T - p, T)] = 1.0
+        resp = est._recursion(basis)  # (p + 1, C, n_out): zero, then one unit per lag
+        weight = (resp[1:] - resp[:1]).transpose(1, 2, 0)  # (C, n_out, p), oldest lag first
+        return ForecastBaseline("linear", n_out, torch.from_numpy(weight),
+                                torch.from_numpy(resp[0]))
+    raise TypeError(f"{type(est).__name__} has no torch form; BPTForecaster builds on "
+                    "MeanForecaster, RepeatLastForecaster or ARForecaster.")
+
+
+def alone_unless_beaten(select: Any, name: str, error: np.ndarray,
+                         history: np.ndarray, future: np.ndarray) -> str | None:
+    """The baseline that is not a linear map of the history (an AR fitted on each history,
+    which learns nothing of the fit windows and so transfers as it is) with the lowest
+    held-back score, unless the forecast over ``name`` with its correction, whose squared
+    errors on the held-back windows are ``error`` (n, C), beats it there by 2 standard
+    errors across channels of windows; None when there is no such baseline or it is
+    beaten."""
+    others = {k: v for k, v in select.scores_.items() if not is_linear(select.estimators_[k])}
+    if not others:
+        return None
+    other = min(others, key=others.get)
+    own = np.mean((select.estimators_[other].predict(history) - future) ** 2, axis=-1)
+    if significant(own - error):
+        return None
+    logger.info("On the held-back windows %r with the learned correction (MSE %.4g) does not "
+                "beat %r alone (%.4g) by 2 standard errors; %r is forecast alone.", name,
+                error.mean(), other, own.mean(), other)
+    return other
+
+
 def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[Any, bool]:
     """The baseline :meth:`~bptlearn.BPTForecaster.predict` forecasts the scaled
     ``history`` (n, C, L * P) with (a fitted estimator), and whether without the
@@ -65,28 +120,29 @@ def predict_choice(forecaster: Any, history: np.ndarray) -> tuple[Any, bool]:
     Histories longer than ``horizon`` patches are backtested: another candidate that
     forecasts their last patches clearly better than the fitted baseline is used alone.
     Shorter ones keep the fitted baseline if they look like the fit windows
-    (:func:`unfamiliar`), else an autoregression fitted on the histories themselves is
-    forecast alone: the BIC-order AR of :func:`~bptlearn.baselines.default_forecasters`,
-    one for all channels, which learns nothing of the fit data and decays to each
-    history's mean.
+    (:func:`unfamiliar`), else the autoregression fitted on each history itself
+    (:class:`~bptlearn.baselines.HistoryARForecaster`), which learns nothing of the fit
+    data and decays to each history's mean, is forecast alone. A baseline that is not
+    :func:`is_linear` is always forecast alone.
     """
     fc = forecaster
     fitted = fc.baselines_.estimators_
+    name = fc.baseline_name_
     if fc.n_patches_in_ > fc.horizon:
         name = clearly_better(fc.baselines_._backtest_errors(history), fc.baseline_name_)
         if name != fc.baseline_name_:
             logger.info("A backtest on the histories forecasts their last %d patch(es) best "
                         "with %r, not %r as in fit; its forecast is used without "
                         "correction.", fc.horizon, name, fc.baseline_name_)
-        return fitted[name], name != fc.baseline_name_
-    config = fc.encoder_.config
-    if not unfamiliar(history, fc.fit_spectrum_, config.patch_len, config.sfreq):
-        return fitted[fc.baseline_name_], False
-    logger.info("The histories are too short to backtest (%d patch(es), horizon %d): an "
-                "autoregression fitted on the histories themselves is forecast, without the "
-                "fitted baseline or its correction.", fc.n_patches_in_, fc.horizon)
-    own = default_forecasters(fc.horizon, config.patch_len)["AR (BIC order)"]
-    return own.set_params(per_channel=False).fit(history), True
+    else:
+        config = fc.encoder_.config
+        if unfamiliar(history, fc.fit_spectrum_, config.patch_len, config.sfreq):
+            name = next(k for k, est in fitted.items() if isinstance(est, HistoryARForecaster))
+            logger.info("The histories are too short to backtest (%d patch(es), horizon %d): "
+                        "an autoregression fitted on each history itself (%r) is forecast, "
+                        "without the fitted baseline or its correction.", fc.n_patches_in_,
+                        fc.horizon, name)
+    return fitted[name], name != fc.baseline_name_ or not is_linear(fitted[name])
 
 
 def checked_correction(forecaster: Any, signals: Any, out: np.ndarray) -> np.ndarray:

@@ -11,16 +11,10 @@ from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..baselines import (
-    ARForecaster,
-    BestBaselineForecaster,
-    MeanForecaster,
-    RepeatLastForecaster,
-)
+from ..baselines import BestBaselineForecaster
 from ..baselines._select import _held_back
 from ..metrics import dominant_frequency, instantaneous_phase, mae, phase_locking_value
 from ..nn.heads import (
-    ForecastBaseline,
     ForecastReadout,
     FreqPhaseHead,
     ResidualForecastHead,
@@ -28,7 +22,15 @@ from ..nn.heads import (
 from ..nn.losses import FreqPhaseLoss
 from ..nn.pipeline import freq_phase_output
 from ..weights import DEFAULT_WEIGHTS
-from ._forecast_check import checked_correction, patch_weights, predict_choice, spectrum_reference
+from ._forecast_check import (
+    alone_unless_beaten,
+    baseline_module,
+    checked_correction,
+    is_linear,
+    patch_weights,
+    predict_choice,
+    spectrum_reference,
+)
 from ._freq_phase import baseline_forecast, blend_freq_phase, fit_freq_phase, recheck
 from ._input import Signals, check_future
 from ._net import _BPTNet
@@ -37,38 +39,23 @@ _FREQ_SCALE = 10.0  # the head predicts frequencies in units of 10 Hz
 _HELD_BACK = 0.2  # fraction of the fit windows that choose the baseline's shrinkage
 
 
-def _baseline_module(est: Any, n_chans: int) -> ForecastBaseline:
-    """The fitted forecasting baseline ``est`` as a torch module (exact: these are linear)."""
-    n_out = est.horizon * est.patch_len
-    if isinstance(est, MeanForecaster):
-        return ForecastBaseline("mean", n_out)
-    if isinstance(est, RepeatLastForecaster):
-        return ForecastBaseline("repeat", n_out)
-    if isinstance(est, ARForecaster):  # impulse responses of the centred recursion
-        p, T = est.order_, est._min_times()  # T >= p + 1 samples; the last p are used
-        basis = np.zeros((p + 1, n_chans if est.per_channel else 1, T))
-        basis[np.arange(1, p + 1), :, np.arange(T - p, T)] = 1.0
-        resp = est._recursion(basis)  # (p + 1, C, n_out): zero, then one unit per lag
-        weight = (resp[1:] - resp[:1]).transpose(1, 2, 0)  # (C, n_out, p), oldest lag first
-        return ForecastBaseline("linear", n_out, torch.from_numpy(weight),
-                                torch.from_numpy(resp[0]))
-    raise TypeError(f"{type(est).__name__} has no torch form; BPTForecaster builds on "
-                    "MeanForecaster, RepeatLastForecaster or ARForecaster.")
-
-
 class BPTForecaster(RegressorMixin, _BPTNet):
     """Forecast the next ``horizon`` patches of each channel from up to 15 patches of history.
 
     The forecast is a simple baseline plus a correction that cannot make it worse on data
-    like the fit data. ``fit`` chooses the best of the history mean, the last patch
-    repeated and an autoregression (order by BIC) on held-back windows
-    (:class:`~bptlearn.baselines.BestBaselineForecaster`); the paper's head (each
-    channel's tokens mean-pooled, then linear) learns the residual over that baseline on
-    the other windows; then the correction of each future patch is shrunk by a weight in
-    [0, 1] fitted on the held-back windows, exactly 0 where it does not lower their error
-    by 2 standard errors across channels of windows
-    (:func:`~bptlearn.baselines.shrinkage`). Far ahead, where nothing is predictable, the
-    forecast is the baseline's, which decays to the mean. ``predict`` re-checks the
+    like the fit data. ``fit`` scores the history mean, the last patch repeated, an
+    autoregression fitted on the fit windows and one fitted on each history itself (orders
+    by BIC) on held-back windows (:class:`~bptlearn.baselines.BestBaselineForecaster`);
+    the paper's head (each channel's tokens mean-pooled, then linear) learns the residual
+    over the best of the first three (one linear map of the history, which the network
+    computes) on the other windows; then the correction of each future patch is shrunk
+    by a weight in [0, 1] fitted on the held-back windows, exactly 0 where it does not
+    lower their error by 2 standard errors across channels of windows
+    (:func:`~bptlearn.baselines.shrinkage`). Unless that corrected forecast beats the
+    autoregression fitted on each history there by 2 standard errors, the latter is
+    forecast alone: it learns nothing of the fit windows, so it carries over as it is.
+    Far ahead, where nothing is predictable, the forecast is the baseline's, which decays
+    to the mean. ``predict`` re-checks the
     baseline on the histories it extends and, where another is clearly better there
     (data unlike the fit data), forecasts with that one alone; else it weighs the
     correction there again and scales it down where it does not help.
@@ -104,7 +91,8 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
         Samples forecast per channel at the model's 250 Hz (``horizon * 1500``).
     baseline_name_ : str or dict
         The baseline the forecast builds on ('history mean', 'repeat last patch',
-        'AR (BIC order)'). For ``'freq_phase'``: ``{'frequency': name, 'phase': name}``,
+        'AR (BIC order)', or 'AR on each history', forecast without correction). For
+        ``'freq_phase'``: ``{'frequency': name, 'phase': name}``,
         each 'sinusoid, last patch', 'sinusoid, history' or 'repeat last patch'.
     baseline_ : estimator or dict
         That baseline, fitted on the scaled fit windows at 250 Hz (for ``'freq_phase'``,
@@ -126,8 +114,9 @@ scaling, sfreq, callbacks, train_split, device, verbose, random_state, **kwargs
         compares histories too short to backtest with.
     residual_gain_ : float or dict
         Held-back MSE of the forecast divided by that of the baseline (<= 1 by
-        construction). For ``'freq_phase'``: ``{'frequency': ratio of absolute errors,
-        'phase': ratio of 1 - PLV}``, forecast over sinusoid (<= 1 by construction).
+        construction; 1 for a baseline forecast alone). For ``'freq_phase'``:
+        ``{'frequency': ratio of absolute errors, 'phase': ratio of 1 - PLV}``, forecast
+        over sinusoid (<= 1 by construction).
     net_, encoder_, history_, n_chans_in_, sfreq_in_, n_patches_in_, scaling_, center_, \
 scale_, device_
         As in :class:`BPTSeizureClassifier`.
@@ -154,7 +143,7 @@ scale_, device_
     >>> fc.predict(history).shape
     (8, 8, 1500)
     >>> fc.baseline_name_, bool(fc.residual_gain_ <= 1.0)
-    ('history mean', True)
+    ('AR on each history', True)
     """
 
     _parameter_constraints: dict = {
@@ -232,9 +221,11 @@ scale_, device_
                                           history[held])
         center, scale = self._window_stats(signals)  # forecast in the scaled units of the history
         future = (targets - center[..., 0]) / scale[..., 0]
-        select = BestBaselineForecaster(self.horizon, patch_len=self.encoder_.config.patch_len)
+        select = BestBaselineForecaster(self.horizon, patch_len=config.patch_len)
         select.fit(history, future, groups=groups)  # refitted on every window once chosen
-        self.readout_ = ForecastReadout(_baseline_module(select.best_estimator_,
+        linear = {k: v for k, v in select.scores_.items() if is_linear(select.estimators_[k])}
+        name = min(linear, key=linear.get)  # the best baseline the readout computes
+        self.readout_ = ForecastReadout(baseline_module(select.estimators_[name],
                                                          signals.n_chans)).to(self.device_)
         base = self._run(signals, self.readout_.baseline)
         net = super()._train(signals.subset(rows), future[rows] - base[rows], train_groups)
@@ -248,14 +239,17 @@ scale_, device_
         module = self._inference_module(net)
         correction = (self._run(signals.subset(held), module) - base[held]).astype(float)
         target = (future[held] - base[held]).astype(float)
-        P = self.encoder_.config.patch_len
+        P = config.patch_len
         weights = patch_weights(target, correction, P)
+        error = np.mean((target - np.repeat(weights, P) * correction) ** 2, axis=-1)  # (n, C)
+        gain = float(error.mean() / max(np.mean(target ** 2), 1e-30))
+        alone = alone_unless_beaten(select, name, error, history[held], future[held])
+        if alone is not None:
+            name, weights, gain = alone, np.zeros_like(weights), 1.0
         head.gate.copy_(torch.from_numpy(np.repeat(weights, P).astype(np.float32)))
-        error = np.mean((target - np.repeat(weights, P) * correction) ** 2)
         vars(self).update(
-            baseline_=select.best_estimator_, baseline_name_=select.best_name_,
-            baselines_=select, baseline_scores_=select.scores_, shrinkage_=weights,
-            residual_gain_=float(error / max(np.mean(target ** 2), 1e-30)))
+            baseline_=select.estimators_[name], baseline_name_=name, baselines_=select,
+            baseline_scores_=select.scores_, shrinkage_=weights, residual_gain_=gain)
         return net
 
     def _train_freq_phase(self, signals: Signals, targets: np.ndarray, groups: Any,
@@ -329,8 +323,9 @@ scale_, device_
         ``fit``; at most 1, so never above the fitted weight), logged at INFO when lower.
         Histories not longer than ``horizon`` patches are too short to backtest: they keep
         the fitted choice and weights if they look like the fit windows, else an
-        autoregression fitted on the histories themselves (one for all channels, order up to
-        20 by BIC) is forecast alone (logged at INFO). Unlike means that their mean log
+        autoregression fitted on each history itself ('AR on each history': one for all
+        channels of a window, order up to 20 by BIC) is forecast alone (logged at INFO);
+        so is that baseline wherever fit chose it. Unlike means that their mean log
         relative power in one of the 8 bands lies more than 2 standard deviations of the fit
         windows' (``fit_spectrum_``) from the fit windows' mean. For ``'freq_phase'`` the
         three baselines forecast the last ``min(horizon, n_patches // 2)`` patches (at least
@@ -361,6 +356,13 @@ scale_, device_
         if not alone:  # the checked input goes straight to the pipeline
             out = self._run(signals, self.pipeline_.forward_scaled, stats=True)
             return checked_correction(self, signals, out)
+        return self._forecast_alone(signals, baseline, history)
+
+    def _forecast_alone(self, signals: Signals, baseline: Any,
+                        history: np.ndarray | None = None) -> np.ndarray:
+        """A fitted baseline's forecast of the scaled histories, in the units of X."""
+        if history is None:
+            history = self._run(signals, lambda x: x.flatten(2))
         center, scale = self._window_stats(signals)
         out = baseline.predict(history)
         return (out * scale[..., 0] + center[..., 0]).astype(np.float32)
@@ -386,6 +388,8 @@ scale_, device_
             history = self._run(signals, lambda x: x.flatten(2))
             sfreq = self.encoder_.config.sfreq
             return baseline_forecast(self.baseline_["phase"], history, sfreq)[1]
+        if not is_linear(self.baseline_):
+            return self._forecast_alone(signals, self.baseline_)
         return self._run(signals, self.readout_.baseline,
                          post=lambda y, c, s: y * s[..., 0] + c[..., 0])
 

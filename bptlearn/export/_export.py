@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..estimators import BPTEncoder, BPTForecaster, BPTSeizureClassifier
+from ..estimators._forecast_check import is_linear
 from ..nn.pipeline import InferenceModule
 from ..utils._check import _validate_type
 from ..utils._io import atomic_write
@@ -78,6 +79,13 @@ def inference_module(estimator: Any) -> InferenceModule:
             f"{type(estimator).__name__} instead. BPTImputer's NaN filling happens outside the "
             "model and is not exported.")
     check_is_fitted(estimator)
+    if (isinstance(estimator, BPTForecaster) and estimator.target == "signal"
+            and not is_linear(estimator.baseline_)):
+        raise ValueError(
+            f"This BPTForecaster forecasts with {estimator.baseline_name_!r} alone, an "
+            "autoregression fitted on each history when predict is called, which no fixed "
+            "module computes: use predict, or export a forecaster whose baseline_name_ is "
+            "another baseline.")
     return estimator.pipeline_.exportable()  # a float32, traceable copy of what predicts
 
 

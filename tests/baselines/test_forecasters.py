@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from bptlearn.baselines import (
     ARForecaster,
     BestBaselineForecaster,
+    HistoryARForecaster,
     MeanForecaster,
     RepeatLastForecaster,
     SinusoidForecaster,
@@ -169,6 +170,42 @@ def test_ar_forecaster_chooses_the_true_order_of_an_ar3_process(rng):
 
 def test_ar_forecaster_with_a_fixed_order_records_it(rng):
     assert ARForecaster(order=4, patch_len=5).fit(rng.normal(size=(2, 1, 50))).order_ == 4
+
+
+# --- HistoryARForecaster --------------------------------------------------------------------
+
+
+def test_history_ar_equals_an_ar_forecaster_fitted_on_each_window_alone(rng):
+    """One AR per window (pooled over its channels, or one per channel), its order by BIC
+    on that window: what ARForecaster fitted on the window by itself forecasts."""
+    X = np.concatenate([ar2(rng, 3, 600), ar2(rng, 3, 600, a=(0.3, 0.2))], axis=1)  # 2 chans
+    X[1] += 40.0  # another level: each window is centred on its own mean
+    for per_channel in (False, True):
+        ours = HistoryARForecaster(horizon=1, patch_len=50, max_order=6, alpha=0.0,
+                                   per_channel=per_channel).fit(X[:1]).predict(X)
+        one_by_one = np.concatenate([
+            ARForecaster(order="auto", max_order=6, horizon=1, patch_len=50, alpha=0.0,
+                         per_channel=per_channel).fit(X[i:i + 1]).predict(X[i:i + 1])
+            for i in range(len(X))])
+        np.testing.assert_allclose(ours, one_by_one, rtol=1e-8, atol=1e-8)
+    fc = HistoryARForecaster(horizon=1, patch_len=50, max_order=6).fit(X)
+    pred = fc.predict(X)
+    np.testing.assert_allclose(fc.predict(X[1:2]), pred[1:2], rtol=1e-12)  # its own window
+    # the penalty is in units of each history's variance: the units of X do not matter
+    np.testing.assert_allclose(fc.predict(1e3 * X - 7.0), 1e3 * pred - 7.0, rtol=1e-9, atol=1e-6)
+
+
+def test_history_ar_follows_each_window_where_one_fitted_ar_averages_them(rng):
+    """Windows of two AR(2) rhythms: one AR fitted on all of them forecasts the next
+    sample worse than an AR fitted on each history, which is near the innovation
+    variance (1)."""
+    X = np.concatenate([ar2(rng, 20, 601, a=(1.6, -0.9)), ar2(rng, 20, 601, a=(-0.5, 0.3))])
+    history, future = X[..., :600], X[..., 600:]
+    fitted = ARForecaster(order="auto", max_order=10, horizon=1, patch_len=1).fit(history)
+    own = HistoryARForecaster(horizon=1, patch_len=1, max_order=10).fit(history)
+    mse = {name: np.mean((est.predict(history) - future) ** 2)
+           for name, est in (("fitted", fitted), ("own", own))}
+    assert mse["own"] < 0.7 * mse["fitted"] and mse["own"] < 1.5, mse
 
 
 def test_sinusoid_forecaster_continues_frequency_and_phase():

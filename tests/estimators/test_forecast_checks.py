@@ -7,7 +7,7 @@ from bptlearn import BPTForecaster
 from bptlearn.data import make_seeg_windows
 from bptlearn.metrics import instantaneous_phase, phase_locking_value
 
-from ..helpers import FAST_NET
+from ..helpers import FAST_NET, shared_rhythms
 
 # --- frequency-phase: predict re-checks both baselines on the histories ----------------------
 
@@ -151,8 +151,9 @@ def test_predict_drops_a_correction_its_backtest_on_the_histories_does_not_suppo
     returns the baseline's forecast, logs why, and leaves the fitted state as it was."""
     from bptlearn.estimators._forecast_check import backtest_weights
 
-    X, *_ = make_seeg_windows(n_patients=2, n_windows=24, n_patches=4, random_state=4)
+    X = shared_rhythms(n_windows=24, n_times=6000)
     fc = BPTForecaster(horizon=1, **FAST_NET).fit(X[..., :4500], X[..., 4500:])
+    assert fc.baseline_name_ == "AR (BIC order)"  # one the network's correction builds on
     fc.shrinkage_ = np.ones(1)
     fc.pipeline_.head.gate.fill_(1.0)
     assert backtest_weights(fc, fc._signals(X[..., :4500])).tolist() == [0.0]

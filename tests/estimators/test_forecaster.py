@@ -12,13 +12,18 @@ import torch  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 
 from bptlearn import BPTForecaster  # noqa: E402
-from bptlearn.baselines import ARForecaster, MeanForecaster, default_forecasters  # noqa: E402
+from bptlearn.baselines import (  # noqa: E402
+    ARForecaster,
+    HistoryARForecaster,
+    MeanForecaster,
+    default_forecasters,
+)
 from bptlearn.data import make_seeg_windows  # noqa: E402
-from bptlearn.estimators._forecaster import _baseline_module  # noqa: E402
+from bptlearn.estimators._forecast_check import baseline_module  # noqa: E402
 from bptlearn.metrics import instantaneous_phase, phase_locking_value  # noqa: E402
 from bptlearn.viz import plot_forecast  # noqa: E402
 
-from ..helpers import FAST_NET  # noqa: E402
+from ..helpers import FAST_NET, shared_rhythms  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +120,8 @@ def fitted_signal(held_out):
 def test_fit_records_the_baseline_and_what_the_network_adds(fitted_signal):
     fc = fitted_signal
     assert fc.baseline_name_ in default_forecasters()
-    assert fc.baseline_name_ == min(fc.baseline_scores_, key=fc.baseline_scores_.get)
+    linear = {k: v for k, v in fc.baseline_scores_.items() if k != "AR on each history"}
+    assert fc.baseline_name_ in (min(linear, key=linear.get), "AR on each history")
     assert fc.shrinkage_.shape == (1,) and 0.0 <= fc.shrinkage_[0] <= 1.0
     assert 0.0 < fc.residual_gain_ <= 1.0
 
@@ -159,7 +165,7 @@ def test_without_skill_the_forecast_is_the_baseline_exactly(held_out):
 def test_the_ar_baseline_runs_as_a_torch_module_with_the_same_forecasts(rng):
     x = rng.normal(size=(3, 2, 300)).cumsum(-1) * 0.1
     ar = ARForecaster(order="auto", max_order=6, horizon=1, patch_len=100).fit(x)
-    module = _baseline_module(ar, n_chans=2)
+    module = baseline_module(ar, n_chans=2)
     out = module(torch.from_numpy(x.reshape(3, 2, 3, 100)).float())
     np.testing.assert_allclose(out.numpy(), ar.predict(x), rtol=1e-4, atol=1e-4)
 
@@ -283,39 +289,70 @@ def test_predict_keeps_the_fitted_forecast_on_data_like_the_fit_data(fitted_on_s
     assert "backtest" not in caplog.text
 
 
-def test_short_histories_like_the_fit_windows_keep_the_fitted_forecast(held_out,
-                                                                       fitted_signal, caplog):
-    *_, h_test, _ = held_out  # 1 patch, horizon 1: too short to backtest; held-out windows
-    assert fitted_signal.baselines_.rank(h_test) == {}
+@pytest.fixture(scope="module")
+def fitted_on_rhythms():
+    """Fitted on 1-patch histories of noisy sinusoids, one frequency per channel: the AR
+    fitted on the fit windows (with its correction) beats the one fitted on each history.
+    Returns 4 held-out windows of the same rhythms and the forecaster."""
+    X = shared_rhythms(n_windows=16)
+    return X[12:], BPTForecaster(horizon=1, **FAST_NET).fit(X[:12, :, :1500], X[:12, :, 1500:])
+
+
+def test_short_histories_like_the_fit_windows_keep_the_fitted_forecast(fitted_on_rhythms,
+                                                                       caplog):
+    X, fc = fitted_on_rhythms
+    h_test = X[..., :1500]  # 1 patch, horizon 1: too short to backtest; held-out windows
+    assert fc.baseline_name_ == "AR (BIC order)"
+    assert fc.baselines_.rank(h_test) == {}
     with caplog.at_level("INFO", logger="bptlearn.estimators"):
-        pred = fitted_signal.predict(h_test)
-    np.testing.assert_array_equal(pred, fitted_signal._predict_raw(h_test))
+        pred = fc.predict(h_test)
+    np.testing.assert_array_equal(pred, fc._predict_raw(h_test))
     assert caplog.text == ""
 
 
-def test_short_histories_unlike_the_fit_windows_get_an_ar_of_their_own(fitted_signal, caplog):
-    """White noise has a flat spectrum, far from the simulated SEEG's 1/f: predict
-    forecasts with an autoregression fitted on the histories themselves (which, on
-    noise, stays at each history's mean), without the correction (given full weight by
-    hand), says why and records nothing."""
-    fc = copy.deepcopy(fitted_signal)
+def test_fit_forecasts_the_ar_of_each_history_alone_unless_clearly_beaten(held_out,
+                                                                          fitted_signal):
+    """On 24 short simulated windows the AR fitted on the fit windows, corrected, is not 2
+    standard errors better than an AR fitted on each history on the held-back windows:
+    the latter is forecast alone, without correction, by predict and predict_baseline."""
+    fc = fitted_signal
+    *_, h_test, f_test = held_out
+    assert fc.baseline_name_ == "AR on each history"
+    assert not fc.shrinkage_.any() and fc.residual_gain_ == 1.0
+    assert fc.baselines_.best_name_ in ("AR (BIC order)", "AR on each history")
+    pred = fc.predict(h_test)
+    np.testing.assert_array_equal(pred, fc.predict_baseline(h_test))
+    center, scale = fc.center_[:, None], fc.scale_[:, None]  # fitted on the scaled windows
+    scaled = (h_test - center) / scale
+    own = HistoryARForecaster(horizon=1).fit(scaled).predict(scaled) * scale + center
+    np.testing.assert_allclose(pred, own, rtol=1e-4, atol=1e-4 * np.std(h_test))
+    assert not np.allclose(pred, fc._predict_raw(h_test), atol=1e-2 * np.std(h_test))
+
+
+def test_short_histories_unlike_the_fit_windows_get_an_ar_of_their_own(fitted_on_rhythms,
+                                                                       caplog):
+    """White noise has a flat spectrum, far from the fit windows' two rhythms: predict
+    forecasts with an autoregression fitted on each history (which, on noise, stays at
+    the history's mean), without the correction (given full weight by hand), says why
+    and records nothing."""
+    fc = copy.deepcopy(fitted_on_rhythms[1])
     fc.shrinkage_ = np.ones(1)
     fc.pipeline_.head.gate.fill_(1.0)
     rng = np.random.default_rng(1)
-    noise = 50 + 20 * rng.normal(size=(6, 8, 1500))  # 1 patch, horizon 1
+    noise = 50 + 20 * rng.normal(size=(6, 2, 1500))  # 1 patch, horizon 1
     fitted_state = {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")}
     with caplog.at_level("INFO", logger="bptlearn.estimators"):
         pred = fc.predict(noise)
-    assert "unlike the fit windows" in caplog.text and "fitted on the histories" in caplog.text
-    own = ARForecaster(order="auto", max_order=20, horizon=1, per_channel=False).fit(noise)
-    np.testing.assert_allclose(pred, own.predict(noise), atol=0.02)  # scaled in float32
+    assert "unlike the fit windows" in caplog.text and "fitted on each history" in caplog.text
+    own = HistoryARForecaster(horizon=1).fit(noise).predict(noise)
+    np.testing.assert_allclose(pred, own, atol=0.02)  # scaled in float32
     mean = MeanForecaster(horizon=1).fit(noise).predict(noise)
     assert np.abs(pred - mean).max() < 1.0  # noise: nothing to continue
     assert not np.allclose(fc._predict_raw(noise), mean, rtol=1e-5, atol=1e-3)
     assert {k: repr(v) for k, v in vars(fc).items() if k.endswith("_")} == fitted_state
     # a rhythm the fit data never had (a 40-Hz sinusoid, 1 patch): its own AR continues it
     t = np.arange(1875) / 250.0
-    sine = 30 * np.sin(2 * np.pi * 40.0 * t + rng.uniform(0, 6, (6, 8, 1)))
+    sine = 30 * np.sin(2 * np.pi * 40.0 * t + rng.uniform(0, 6, (6, 2, 1)))
     sine += 0.01 * rng.normal(size=sine.shape)
     with caplog.at_level("INFO", logger="bptlearn.estimators"):
         forecast = fc.predict(sine[..., :1500])

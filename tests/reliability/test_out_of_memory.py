@@ -9,6 +9,7 @@ encoder's ``forward`` refuse batches above a size, so the test runs on any machi
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -18,7 +19,7 @@ import torch
 from bptlearn import BPTForecaster
 from bptlearn.exceptions import BPTWarning
 
-from ..helpers import FAST_NET
+from ..helpers import FAST_NET, shared_rhythms
 
 # estimator -> how to get its outputs from the windows X
 OUTPUTS = {
@@ -53,10 +54,25 @@ def _fake_oom(monkeypatch, est, max_batch: int) -> list[int]:
     return sizes
 
 
+@pytest.fixture(scope="module")
+def rhythm_forecaster():
+    """A forecaster whose predict runs its network on these windows (on the suite's 6
+    simulated windows an AR fitted on each history is forecast alone, without it)."""
+    X = shared_rhythms(n_windows=12, n_chans=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fc = BPTForecaster(horizon=1, **FAST_NET).fit(X[:, :, :1500], X[:, :, 1500:])
+    assert fc.baseline_name_ == "AR (BIC order)"
+    return X[:6, :, :1500], fc
+
+
 @pytest.mark.parametrize("name", list(OUTPUTS))
-def test_out_of_memory_in_predict_halves_the_batch_with_a_warning(env, monkeypatch, name):
-    est = env.fitted(name).set_params(batch_size=6)
-    X = env.X()
+def test_out_of_memory_in_predict_halves_the_batch_with_a_warning(env, monkeypatch, name,
+                                                                  rhythm_forecaster):
+    est, X = env.fitted(name), env.X()
+    if name == "forecaster":
+        X, est = rhythm_forecaster[0], copy.deepcopy(rhythm_forecaster[1])
+    est = est.set_params(batch_size=6)
     expected = OUTPUTS[name](est, X)
     sizes = _fake_oom(monkeypatch, est, max_batch=2)
     with pytest.warns(BPTWarning, match="Out of GPU memory") as record:

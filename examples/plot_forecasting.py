@@ -6,12 +6,14 @@ The paper forecasts every channel 2 patches (12 s, short) and 20 patches (120 s,
 ahead from its recent history. Here :class:`~bptlearn.BPTForecaster` is trained on some
 patients and tested on others, beside every baseline of :mod:`bptlearn.baselines`:
 the history mean (:class:`~bptlearn.baselines.MeanForecaster`), the last 6-s patch
-repeated (:class:`~bptlearn.baselines.RepeatLastForecaster`) and an autoregression whose
-order is chosen by BIC (:class:`~bptlearn.baselines.ARForecaster`). The forecaster
-builds on the best of them, chosen on held-back training windows, and adds the
-network's correction only as far as it lowered the error there
-(``baseline_name_``, ``shrinkage_``). Errors are MSE ratios to the best baseline (below
-1: better than all of them) and MAE in µV over every forecast sample.
+repeated (:class:`~bptlearn.baselines.RepeatLastForecaster`) and autoregressions whose
+order is chosen by BIC, fitted on the training windows
+(:class:`~bptlearn.baselines.ARForecaster`) or on each history itself
+(:class:`~bptlearn.baselines.HistoryARForecaster`). The forecaster builds on the best of
+them, chosen on held-back training windows, and adds the network's correction only as
+far as it lowered the error there (``baseline_name_``, ``shrinkage_``). Errors are MSE
+ratios to the best baseline (below 1: better than all of them) and MAE in µV over every
+forecast sample.
 
 The history is 30 s (5 patches) here, shorter than the paper's 90 s, so that the long
 task's 150-s samples fit in short synthetic recordings; pass up to 15 patches on real

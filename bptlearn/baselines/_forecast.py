@@ -326,8 +326,8 @@ class HistoryARForecaster(_BaseForecaster):
     max_order : int, default=20
         Largest order tried.
     alpha : float, default=1.0
-        Ridge penalty, in units of each history's variance (so that the forecast does
-        not depend on the units of X: one penalty as heavy as one more sample).
+        Ridge penalty, in units of each history's variance, so that the forecast does
+        not depend on the units of X.
     per_channel : bool, default=False
         One model per channel of each window; ``False``: one per window, pooled over
         its channels (fewer coefficients to estimate from one history).

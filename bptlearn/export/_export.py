@@ -38,7 +38,9 @@ def inference_module(estimator: Any) -> InferenceModule:
       (B, C, L, n_classes) for token labels;
     - :class:`~bptlearn.BPTForecaster`: ``predict(X)`` in µV at 250 Hz, (B, C, T),
       where ``predict``'s backtest on the histories keeps the fitted baseline and
-      correction weights (it logs at INFO when it does not), or
+      correction weights (it logs at INFO when it does not; a forecaster whose
+      ``baseline_name_`` is 'AR on each history', fitted on each history when
+      ``predict`` runs, has no fixed module and is refused), or
       for ``target='freq_phase'`` (B, C, 1 + T): the network's frequency then phases,
       which are ``predict_frequency`` and ``predict`` where ``shrinkage_`` weighs them
       fully (the sinusoid they are blended with otherwise is not inside).

@@ -23,7 +23,7 @@ def shared_rhythms(n_windows=10, n_chans=2, n_times=3000, seed=0):
     and BPTForecaster builds on it."""
     rng = np.random.default_rng(seed)
     t = np.arange(n_times) / 250.0
-    freqs = np.linspace(5.3, 9.1, n_chans)[:, None] if n_chans > 1 else np.array([[5.3]])
+    freqs = np.linspace(5.3, 9.1, n_chans)[:, None]
     phase = rng.uniform(0, 2 * np.pi, (n_windows, n_chans, 1))
     X = 20 * np.sin(2 * np.pi * freqs * t + phase) + rng.normal(size=(n_windows, n_chans, n_times))
     return X.astype(np.float32)

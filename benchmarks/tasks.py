@@ -38,20 +38,20 @@ Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
   recording (d) is one 18-s window, too short to split into training and test windows,
   so it is scored in transfer only.
 
-"AR, test histories" (an AR fitted on the evaluated histories themselves),
-"cross-channel regression, test windows" (``ChannelRegressionImputer(adapt=True)``: each
-channel regressed on the others with the covariance of the observed samples of the
-windows scored) and "cross-channel regression, each test window"
-(``adapt='window'``: with the covariance of each window's own complete instants) are
-the baselines that see the test data; they count in "best baseline". The imputer's own
-residual-carrying regressions (``ChannelRegressionImputer(adapt='window', residual=...)``,
-candidates for scattered samples and gaps) are not baselines a user tries first: each
-is printed alone in the row's note, so that the gain they bring can be told from the
-network's. Models keep their
-default scaling (robust per-channel statistics learned in ``fit``). Fitting a model on
-Bonn training segments is evaluation,
-like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on it.
-Rows are printed as they come, then grouped by data set and protocol.
+"AR on each history" (``HistoryARForecaster``, one of ``default_forecasters``: an AR
+fitted on each evaluated history itself), "AR, test histories" (one AR fitted on all the
+evaluated histories together), "cross-channel regression, test windows"
+(``ChannelRegressionImputer(adapt=True)``: each channel regressed on the others with the
+covariance of the observed samples of the windows scored) and "cross-channel regression,
+each test window" (``adapt='window'``: with the covariance of each window's own complete
+instants) are the baselines that see the test data; they count in "best baseline". The
+imputer's own residual-carrying regressions (``ChannelRegressionImputer(adapt='window',
+residual=...)``, candidates for scattered samples and gaps) are not baselines a user
+tries first: each is printed alone in the row's note, so that the gain they bring can be
+told from the network's. Models keep their default scaling (robust per-channel
+statistics learned in ``fit``). Fitting a model on Bonn training segments is evaluation,
+like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on
+it. Rows are printed as they come, then grouped by data set and protocol.
 
 Usage::
 

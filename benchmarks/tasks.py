@@ -40,7 +40,9 @@ Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
 
 "AR on each history" (``HistoryARForecaster``, one of ``default_forecasters``: an AR
 fitted on each evaluated history itself), "AR, test histories" (one AR fitted on all the
-evaluated histories together), "cross-channel regression, test windows"
+evaluated histories together), "AR interpolation on each window" (``WindowARImputer``,
+one of ``default_imputers``: an AR fitted on each scored window's observed samples),
+"cross-channel regression, test windows"
 (``ChannelRegressionImputer(adapt=True)``: each channel regressed on the others with the
 covariance of the observed samples of the windows scored) and "cross-channel regression,
 each test window" (``adapt='window'``: with the covariance of each window's own complete

@@ -4,14 +4,14 @@ Each is a scikit-learn estimator on windows of shape ``(n_windows, n_chans,
 n_times)``. Forecasters (:class:`MeanForecaster`, :class:`RepeatLastForecaster`,
 :class:`ARForecaster`, :class:`HistoryARForecaster`, :class:`SinusoidForecaster`) predict
 ``(n_windows, n_chans, horizon * patch_len)`` and score by negative MAE; imputers
-(:class:`InterpolationImputer`, :class:`ARImputer`, :class:`ChannelMeanImputer`,
-:class:`ChannelRegressionImputer`) fill missing samples; :class:`BestBaselineForecaster`
+(:class:`InterpolationImputer`, :class:`ARImputer`, :class:`WindowARImputer`,
+:class:`ChannelMeanImputer`, :class:`ChannelRegressionImputer`) fill missing samples; :class:`BestBaselineForecaster`
 and :class:`BestBaselineImputer` pick the best of them on held-back data, the baseline
 :class:`~bptlearn.BPTForecaster` and :class:`~bptlearn.BPTImputer` build on;
 :class:`BandPowerSeizureDetector` classifies windows from band powers.
 """
 
-from ._ar_impute import ARImputer
+from ._ar_impute import ARImputer, WindowARImputer
 from ._channel_mixing import ChannelRegressionImputer
 from ._forecast import ARForecaster, HistoryARForecaster, MeanForecaster, RepeatLastForecaster
 from ._impute import ChannelMeanImputer, InterpolationImputer
@@ -35,6 +35,7 @@ __all__ = [
     "MeanForecaster",
     "RepeatLastForecaster",
     "SinusoidForecaster",
+    "WindowARImputer",
     "default_forecasters",
     "default_imputers",
     "make_missing_mask",

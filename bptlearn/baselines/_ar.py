@@ -6,7 +6,8 @@ import numpy as np
 
 
 def lag_moments(series: np.ndarray, p: int, per_channel: bool, per_window: bool = False,
-                block: int = 1 << 22) -> tuple[np.ndarray, np.ndarray, int]:
+                block: int = 1 << 22, observed: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, int | np.ndarray]:
     """Centred sums of products (n_models, p + 1, p + 1) of every sample t >= p of
     (n, C, T) ``series`` with its ``p`` lags (index 0: the sample itself), their means
     (n_models, p + 1) and the count per model.
@@ -15,8 +16,12 @@ def lag_moments(series: np.ndarray, p: int, per_channel: bool, per_window: bool 
     (``per_window``) or one per channel of each window (both; models in window-major
     order). Sums are accumulated in float64 a few windows at a time (a float32 sum over
     millions of samples loses the digits the order and the coefficients depend on),
-    around a first estimate of each model's mean (a well-conditioned sum).
+    around a first estimate of each model's mean (a well-conditioned sum). With a bool
+    ``observed`` of the series' shape, only the samples t whose ``p + 1`` values (t and
+    its lags) are all observed count, and the counts are an array (n_models,).
     """
+    if observed is not None:
+        return _observed_moments(series, p, per_channel, per_window, observed)
     n, C, T = series.shape
     spec = "n" * per_window + "c" * per_channel  # the axes that index models
     axes = tuple(i for i, a in enumerate("nct") if a not in spec)
@@ -42,6 +47,33 @@ def lag_moments(series: np.ndarray, p: int, per_channel: bool, per_window: bool 
     means = sums / count
     cov = gram - count * means[:, :, None] * means[:, None, :]  # centred sums of products
     return cov, means + shifts[:, None], count
+
+
+def _observed_moments(series: np.ndarray, p: int, per_channel: bool, per_window: bool,
+                      observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`lag_moments` over the rows (t and its ``p`` lags) that are all observed."""
+    n, C, T = series.shape
+    spec = "n" * per_window + "c" * per_channel
+    axes = tuple(i for i, a in enumerate("nct") if a not in spec)
+    gaps = np.concatenate([np.zeros((n, C, 1)), np.cumsum(~observed, axis=-1)], axis=-1)
+    rows = (gaps[..., p + 1:] - gaps[..., :T - p] == 0).astype(np.float64)  # (n, C, T - p)
+    count = rows.sum(axis=axes).reshape(-1)
+    x = np.where(observed, series, 0.0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no complete row: mean 0
+        shift = np.nan_to_num(np.sum(x[..., p:] * rows, axis=axes, keepdims=True)
+                              / rows.sum(axis=axes, keepdims=True))
+    x = np.where(observed, x - shift, 0.0)
+    lags = [x[..., p - k:T - k] for k in range(p + 1)]  # lags[k] = x_{t-k}
+    sums = np.stack([np.sum(lag * rows, axis=axes).reshape(-1) for lag in lags], axis=-1)
+    gram = np.empty((len(count), p + 1, p + 1))
+    for k in range(p + 1):
+        weighted = lags[k] * rows
+        for j in range(k, p + 1):
+            gram[:, k, j] = gram[:, j, k] = np.einsum(f"nct,nct->{spec}", weighted,
+                                                      lags[j]).reshape(-1)
+    means = sums / np.maximum(count, 1)[:, None]
+    cov = gram - count[:, None, None] * means[:, :, None] * means[:, None, :]
+    return cov, means + shift.reshape(-1)[:, None], count
 
 
 def solve(cov: np.ndarray, q: int, alpha: float | np.ndarray) -> np.ndarray:

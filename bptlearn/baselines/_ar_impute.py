@@ -1,4 +1,5 @@
-"""Autoregressive interpolation: fill gaps by the AR model, forward and backward in time."""
+"""Autoregressive interpolation: fill gaps by the AR model, forward and backward in time,
+fitted on the fit windows or on each window filled."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from scipy import sparse
 from scipy.sparse.linalg import spsolve
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._ar import bic, lag_moments, solve, stable
 from ._base import evenly_spaced
 from ._forecast import ARForecaster
 from ._impute import _BaseImputer
 
 _MAX_FIT_ROWS = 256  # channels of windows the AR is fitted on: plenty for <= 30 coefficients
 _RIDGE = 1e-8  # relative diagonal load: keeps the system solvable at the window edges
+_MIN_RUNS = 10  # complete runs per coefficient a window's own autoregression needs
 
 
 @lru_cache(maxsize=8)
@@ -35,6 +38,27 @@ def _error_gram(coef: tuple[float, ...], n_times: int) -> sparse.csr_matrix:
     bwd = sparse.csr_matrix((np.tile(filt, n_rows), (rows, (np.arange(n_rows)[:, None]
                              + np.arange(p + 1)).ravel())), shape=(n_rows, n_times))
     return (fwd.T @ fwd + bwd.T @ bwd).tocsr()
+
+
+def _ar_fill(X: np.ndarray, missing: np.ndarray, coef: np.ndarray, orders: np.ndarray,
+             empty_fill: np.ndarray) -> np.ndarray:
+    """Fill each channel of each window (n, C, T) by least-squares AR interpolation with
+    its own lag coefficients ``coef[w, c, :orders[w, c]]`` around the mean of its observed
+    samples; a channel with none observed gets ``empty_fill[c]``."""
+    out = np.where(missing, 0.0, X).astype(np.float64)
+    empty = missing.all(axis=-1)
+    for w, c in zip(*np.nonzero(missing.any(axis=-1) & ~empty), strict=True):
+        lags = coef[w, c, :orders[w, c]]
+        gram = _error_gram(tuple(lags.tolist()), X.shape[-1])
+        load = _RIDGE * (1.0 + float(lags @ lags))
+        hole = np.flatnonzero(missing[w, c])
+        centre = out[w, c][~missing[w, c]].mean()
+        x0 = np.where(missing[w, c], 0.0, out[w, c] - centre)
+        sub = gram[hole]  # rows of the unknowns: sub @ x = gradient of the squared errors
+        lhs = sub[:, hole] + load * sparse.identity(hole.size, format="csr")
+        out[w, c, hole] = centre + np.atleast_1d(spsolve(lhs.tocsc(), -(sub @ x0)))
+    out[empty] = np.broadcast_to(empty_fill, empty.shape)[empty][:, None]
+    return out.astype(X.dtype, copy=False)
 
 
 class ARImputer(_BaseImputer):
@@ -128,17 +152,99 @@ class ARImputer(_BaseImputer):
         return {"order_": ar.order_, "coef_": ar.coef_[0].copy(), "mean_": mean}
 
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        out = np.where(missing, 0.0, X).astype(np.float64)
-        gram = _error_gram(tuple(self.coef_.tolist()), X.shape[-1])
-        load = _RIDGE * (1.0 + float(self.coef_ @ self.coef_))
-        empty = missing.all(axis=-1)
-        for w, c in zip(*np.nonzero(missing.any(axis=-1) & ~empty), strict=True):
-            hole = np.flatnonzero(missing[w, c])
-            centre = out[w, c][~missing[w, c]].mean()
-            x0 = np.where(missing[w, c], 0.0, out[w, c] - centre)
-            sub = gram[hole]  # rows of the unknowns: sub @ x = gradient of the squared errors
-            lhs = sub[:, hole] + load * sparse.identity(hole.size, format="csr")
-            out[w, c, hole] = centre + np.atleast_1d(spsolve(lhs.tocsc(), -(sub @ x0)))
-        fallback = self.mean_ if X.shape[1] == self.n_chans_in_ else np.zeros(X.shape[1])
-        out[empty] = np.broadcast_to(fallback, empty.shape)[empty][:, None]
-        return out.astype(X.dtype, copy=False)
+        coef = np.broadcast_to(self.coef_, X.shape[:2] + self.coef_.shape)
+        return _ar_fill(X, missing, coef, np.full(X.shape[:2], self.order_), self._empty_fill(X))
+
+    def _empty_fill(self, X: np.ndarray) -> np.ndarray:
+        """The fill of a channel with nothing observed in its window: its mean over the fit
+        data (0 when the channel counts of fit and transform differ)."""
+        return self.mean_ if X.shape[1] == self.n_chans_in_ else np.zeros(X.shape[1])
+
+
+class WindowARImputer(ARImputer):
+    """Fill missing samples by AR interpolation fitted on each window's own observed samples.
+
+    What a user fits first on the recording at hand: for every window, when ``transform``
+    runs, the ridge autoregression of :class:`ARImputer` (order by BIC, among 1 to
+    ``max_order``) is fitted on the window's observed samples (the runs of ``order + 1``
+    consecutive observed samples, pooled over the window's channels, each centred on the
+    mean of its observed samples), and its missing
+    samples are filled by least-squares interpolation with it, as :class:`ARImputer`
+    fills them with one autoregression fitted on the fit windows. It follows each
+    window's own rhythm (another recording, a seizure discharge) where one fitted
+    autoregression averages over windows. It suits gaps and whole patches; a window
+    whose scattered missing samples leave fewer than ``10 * (max_order + 1)`` complete
+    runs gets the mean of its observed samples. Each window's fill depends on that
+    window only.
+
+    Parameters
+    ----------
+    order : int or 'auto', default='auto'
+        Number of lags, or chosen by BIC for each window among 1 to ``max_order``.
+    max_order : int, default=20
+        Largest order tried with ``order='auto'`` (capped at half the window length).
+    alpha : float, default=1.0
+        Ridge penalty, in units of each window's variance, so that the fill does not
+        depend on the units of X.
+    per_channel : bool, default=False
+        One model per channel of each window; ``False``: one per window, pooled over its
+        channels (fewer coefficients to estimate from one window).
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_chans,)
+        Mean of each channel's observed samples in the fit data: the fill of a channel
+        with no observed sample in its window.
+    n_chans_in_ : int
+        Number of channels seen during fit (any count is accepted by transform).
+
+    See Also
+    --------
+    ARImputer : One autoregression fitted on the fit windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines import WindowARImputer
+    >>> t = np.arange(2000) / 250.0
+    >>> X = np.stack([np.sin(2 * np.pi * f * t) for f in (5.0, 11.0)])[:, None]  # 2 windows
+    >>> gap = np.zeros(X.shape, dtype=bool); gap[..., 1000:1100] = True  # 0.4 s missing
+    >>> filled = WindowARImputer().fit(X).transform(X, mask=gap)
+    >>> float(np.abs(filled - X).max()) < 0.01  # each window's rhythm continued
+    True
+    """
+
+    _parameter_constraints: dict = {**ARImputer._parameter_constraints,
+                                    "per_channel": ["boolean"]}
+
+    def __init__(self, order: int | str = "auto", *, max_order: int = 20, alpha: float = 1.0,
+                 per_channel: bool = False) -> None:
+        super().__init__(order, max_order=max_order, alpha=alpha)
+        self.per_channel = per_channel
+
+    def _fit(self, X: np.ndarray) -> dict:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN channel: mean 0
+            return {"mean_": np.nan_to_num(np.nanmean(X, axis=(0, 2)))}
+
+    def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        n, C, T = X.shape
+        p = max(1, min(self.max_order if self.order == "auto" else self.order, T // 2))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # nothing observed: centre 0
+            centre = np.nan_to_num(np.nanmean(np.where(missing, np.nan, X), axis=-1,
+                                              keepdims=True, dtype=np.float64))
+        cov, _, count = lag_moments(X - centre, p, self.per_channel, per_window=True,
+                                    observed=~missing)
+        ok = count >= _MIN_RUNS * (p + 1)  # else: the window's mean (order 0)
+        alpha = self.alpha * cov[ok, 0, 0] / count[ok]  # in units of each model's variance
+        orders = np.zeros(len(cov), dtype=int)
+        orders[ok] = p if self.order != "auto" else 1 + np.argmin(
+            [bic(cov[ok], q, alpha, count[ok]) for q in range(1, p + 1)], axis=0)
+        coef = np.zeros((len(cov), p))
+        for q in np.unique(orders[ok]):
+            rows = np.flatnonzero(ok)[orders[ok] == q]
+            coef[rows, :q] = stable(solve(cov[rows], q, alpha[orders[ok] == q]))
+        shape = (n, C if self.per_channel else 1)
+        return _ar_fill(X, missing, np.broadcast_to(coef.reshape(shape + (p,)), (n, C, p)),
+                        np.broadcast_to(orders.reshape(shape), (n, C)), self._empty_fill(X))

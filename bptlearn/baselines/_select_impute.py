@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..exceptions import BPTWarning
-from ._ar_impute import ARImputer
+from ._ar_impute import ARImputer, WindowARImputer
 from ._base import evenly_spaced
 from ._channel_mixing import ChannelRegressionImputer
 from ._impute import ChannelMeanImputer, InterpolationImputer, _BaseImputer, _BlendImputer
@@ -99,17 +99,20 @@ def default_imputers(n_chans: int = 2) -> dict[str, Any]:
     Returns
     -------
     candidates : dict of str to estimator
-        Linear, cubic (PCHIP) and spline interpolation, autoregressive interpolation, the
-        channel mean, and (with 2 channels or more) the cross-channel regression.
+        Linear, cubic (PCHIP) and spline interpolation, autoregressive interpolation (one
+        autoregression fitted on the fit windows, and one fitted on each window filled),
+        the channel mean, and (with 2 channels or more) the cross-channel regression.
 
     Examples
     --------
     >>> from bptlearn.baselines import default_imputers
     >>> list(default_imputers(n_chans=1))
-    ['linear', 'cubic (PCHIP)', 'spline', 'AR interpolation', 'channel mean']
+    ['linear', 'cubic (PCHIP)', 'spline', 'AR interpolation', 'AR interpolation on each window',
+     'channel mean']
     """
     out = {"linear": InterpolationImputer("linear"), "cubic (PCHIP)": InterpolationImputer("cubic"),
            "spline": InterpolationImputer("spline"), "AR interpolation": ARImputer(),
+           "AR interpolation on each window": WindowARImputer(),
            "channel mean": ChannelMeanImputer()}
     if n_chans >= 2:
         out["cross-channel regression"] = ChannelRegressionImputer()

@@ -23,6 +23,7 @@ from bptlearn.baselines import (
     MeanForecaster,
     RepeatLastForecaster,
     SinusoidForecaster,
+    WindowARImputer,
     shrinkage,
 )
 from bptlearn.baselines._select import _held_back
@@ -123,6 +124,7 @@ ALL = [
     (SinusoidForecaster(horizon=1, patch_len=5, n_last=20), False),
     (InterpolationImputer(), False),
     (ARImputer(max_order=5), False),
+    (WindowARImputer(max_order=5), False),
     (ChannelMeanImputer(), False),
     (ChannelRegressionImputer(), False),
     (BestBaselineImputer(patch_len=10, random_state=0), False),

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.interpolate import CubicSpline, PchipInterpolator
+from sklearn.linear_model import LinearRegression
 from sklearn.utils._param_validation import InvalidParameterError
 
 from bptlearn.baselines import (
@@ -16,6 +17,7 @@ from bptlearn.baselines import (
     ChannelMeanImputer,
     ChannelRegressionImputer,
     InterpolationImputer,
+    WindowARImputer,
     make_missing_mask,
     missing_pattern,
 )
@@ -88,7 +90,8 @@ def test_best_baseline_imputer_scores_every_candidate_on_hidden_samples(rng):
     X = np.cumsum(rng.normal(size=(10, 3, 400)), axis=-1)  # smooth random walks
     best = BestBaselineImputer("gaps", random_state=0).fit(X)
     assert set(best.scores_) == {"linear", "cubic (PCHIP)", "spline", "AR interpolation",
-                                 "channel mean", "cross-channel regression"}
+                                 "AR interpolation on each window", "channel mean",
+                                 "cross-channel regression"}
     assert best.best_name_ == min(best.scores_, key=best.scores_.get)
     assert best.scores_["linear"] < best.scores_["channel mean"]
 
@@ -101,7 +104,8 @@ def test_best_baseline_imputer_blends_the_channels_own_rhythm_and_the_other_chan
     assert best.best_name_ == "blend of baselines"
     assert best.scores_["blend of baselines"] < 0.97 * min(singles.values())  # out of fold
     weights = best.best_estimator_.weights
-    assert weights["AR interpolation"] > 0.2 and weights["cross-channel regression"] > 0.2
+    own_rhythm = weights["AR interpolation"] + weights["AR interpolation on each window"]
+    assert own_rhythm > 0.2 and weights["cross-channel regression"] > 0.2
     assert min(weights.values()) >= 0.0  # non-negative stacking
     assert "blend of baselines" not in BestBaselineImputer("gaps", random_state=0).fit(X).scores_
 
@@ -154,6 +158,61 @@ def test_ar_imputer_fills_a_channel_without_observations_with_its_fit_mean(rng):
 def test_ar_imputer_needs_complete_channels_to_fit():
     with pytest.raises(ValueError, match="complete channels of X"):
         ARImputer().fit(np.full((2, 1, 50), np.nan))
+
+
+# --- WindowARImputer -----------------------------------------------------------------------
+
+
+def test_window_ar_imputer_fits_each_window_on_its_complete_runs(rng):
+    """Order fixed, no penalty: a window's lag coefficients are the least squares (with an
+    intercept) of each sample on its lags over the runs where all are observed, pooled
+    over the window's channels, each centred on the mean of its observed samples; the
+    fill is ARImputer's with those coefficients."""
+    X = np.concatenate([ar2(rng, 3, 600), ar2(rng, 3, 600, a=(0.3, 0.2))], axis=1)  # 2 chans
+    X[1, 1] += 40.0  # another level in one channel
+    mask = make_missing_mask(X.shape, "gaps", gap_s=(0.1, 0.3), random_state=0)
+    ours = WindowARImputer(order=3, alpha=0.0).fit(X).transform(X, mask=mask)
+    centred = X - np.nanmean(np.where(mask, np.nan, X), axis=-1, keepdims=True)
+    for w in range(len(X)):
+        runs = [(centred[w, c, t - 3:t][::-1], centred[w, c, t]) for c in range(2)
+                for t in range(3, X.shape[-1]) if not mask[w, c, t - 3:t + 1].any()]
+        lags, target = (np.array(a) for a in zip(*runs, strict=True))
+        ref = ARImputer(order=3).fit(X[w:w + 1])
+        ref.coef_ = LinearRegression().fit(lags, target).coef_
+        np.testing.assert_allclose(ours[w], ref.transform(X[w:w + 1], mask=mask[w:w + 1])[0],
+                                   rtol=1e-8, atol=1e-8)
+    imp = WindowARImputer(max_order=6).fit(X)
+    full = imp.transform(X, mask=mask)
+    np.testing.assert_allclose(imp.transform(X[1:2], mask=mask[1:2]), full[1:2], rtol=1e-12)
+    # the penalty is in units of each window's variance: the units of X do not matter
+    np.testing.assert_allclose(imp.transform(1e3 * X - 7.0, mask=mask), 1e3 * full - 7.0,
+                               rtol=1e-9, atol=1e-6)
+    by_channel = WindowARImputer(max_order=6, per_channel=True).fit(X).transform(X, mask=mask)
+    for c in range(2):  # one model per channel: each channel filled as if alone
+        alone = imp.transform(X[:, c:c + 1], mask=mask[:, c:c + 1])
+        np.testing.assert_allclose(by_channel[:, c:c + 1], alone, rtol=1e-12)
+
+
+def test_window_ar_imputer_follows_each_window_where_one_fitted_ar_averages_them(rng):
+    """Windows of two AR(2) rhythms (at 0.09 and 0.25 cycles per sample): one AR fitted on
+    all of them fills short gaps worse than an AR fitted on each window (measured: 22 %)."""
+    X = np.concatenate([ar2(rng, 10, 1500, a=(1.6, -0.9)), ar2(rng, 10, 1500, a=(0.0, -0.9))])
+    mask = make_missing_mask(X.shape, "gaps", gap_s=(0.02, 0.06), random_state=0)
+    err = {name: np.mean((est.fit(X).transform(X, mask=mask) - X)[mask] ** 2)
+           for name, est in (("fitted", ARImputer()), ("own", WindowARImputer()))}
+    assert err["own"] < 0.85 * err["fitted"], err
+
+
+def test_window_ar_imputer_fills_with_the_mean_where_too_little_is_observed_in_runs(rng):
+    """Scattered samples leave no run of 21 observed samples: each channel of each window
+    gets the mean of its observed samples; a channel with none, its mean in the fit data."""
+    X = ar2(rng, 2, 600) + 5.0
+    mask = make_missing_mask(X.shape, "scattered", rate=0.4, random_state=0)
+    mask[1] = True
+    out = WindowARImputer().fit(X).transform(X, mask=mask)
+    np.testing.assert_allclose(out[0, 0][mask[0, 0]], X[0, 0][~mask[0, 0]].mean(), rtol=1e-12)
+    np.testing.assert_allclose(out[1, 0], X[:, 0].mean(), rtol=1e-12)
+    np.testing.assert_array_equal(out[~mask], X[~mask])
 
 
 # --- channel imputers ----------------------------------------------------------------------

@@ -277,7 +277,8 @@ def test_transform_switches_to_the_baseline_that_fills_the_data_at_hand_best(
     keeping the fitted one."""
     rng = np.random.default_rng(0)
     t = np.arange(4500) / 250.0
-    freq, phase = rng.uniform(0.1, 0.5, size=(2, 4, 8, 1)) * [[[[1.0]]], [[[12.0]]]]
+    # 8 windows: each holds one missing patch, and 4 are too few to judge a fill by
+    freq, phase = rng.uniform(0.1, 0.5, size=(2, 8, 8, 1)) * [[[[1.0]]], [[[12.0]]]]
     smooth = (50 * np.sin(2 * np.pi * freq * t + phase)).astype(np.float32)
     mask = make_missing_mask(smooth.shape, pattern, random_state=1)
     gappy = np.where(mask, np.nan, smooth)

@@ -6,8 +6,9 @@ n_times)``. Forecasters (:class:`MeanForecaster`, :class:`RepeatLastForecaster`,
 ``(n_windows, n_chans, horizon * patch_len)`` and score by negative MAE; imputers
 (:class:`InterpolationImputer`, :class:`ARImputer`, :class:`WindowARImputer`,
 :class:`ChannelMeanImputer`, :class:`ChannelRegressionImputer`) fill missing samples;
-:class:`BestBaselineForecaster` and :class:`BestBaselineImputer` pick the best of them on held-back data, the baseline
-:class:`~bptlearn.BPTForecaster` and :class:`~bptlearn.BPTImputer` build on;
+:class:`BestBaselineForecaster` and :class:`BestBaselineImputer` pick the best of them on
+held-back data, the baseline :class:`~bptlearn.BPTForecaster` and
+:class:`~bptlearn.BPTImputer` build on;
 :class:`BandPowerSeizureDetector` classifies windows from band powers.
 """
 

@@ -106,7 +106,7 @@ def default_imputers(n_chans: int = 2) -> dict[str, Any]:
     Examples
     --------
     >>> from bptlearn.baselines import default_imputers
-    >>> list(default_imputers(n_chans=1))
+    >>> list(default_imputers(n_chans=1))  # doctest: +NORMALIZE_WHITESPACE
     ['linear', 'cubic (PCHIP)', 'spline', 'AR interpolation', 'AR interpolation on each window',
      'channel mean']
     """

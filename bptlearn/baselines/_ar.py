@@ -111,6 +111,18 @@ def bic(cov: np.ndarray, q: int, alpha: float | np.ndarray, n: float) -> np.ndar
     return n * np.log(np.maximum(rss, 1e-300) / n) + q * np.log(n)
 
 
+def fit_each(cov: np.ndarray, p: int, alpha: np.ndarray, n: float | np.ndarray,
+             auto: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Stable ridge coefficients (n_models, p) of every model, each of order ``p`` or, with
+    ``auto``, of its own BIC order among 1 to ``p`` (zero-padded), and those orders."""
+    orders = (1 + np.argmin([bic(cov, q, alpha, n) for q in range(1, p + 1)], axis=0) if auto
+              else np.full(len(cov), p))
+    coef = np.zeros((len(cov), p))
+    for q in np.unique(orders):
+        coef[orders == q, :q] = solve(cov[orders == q], q, alpha[orders == q])
+    return stable(coef), orders
+
+
 def recursion(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray, n_out: int) -> np.ndarray:
     """The recursion run ``n_out`` steps on (centred) windows X (n, C, T): ``coef``
     (..., p), lag 1 first, and ``intercept`` (...) broadcast against (n, C)."""

@@ -12,7 +12,7 @@ from scipy import sparse
 from scipy.sparse.linalg import spsolve
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._ar import bic, lag_moments, solve, stable
+from ._ar import fit_each, lag_moments
 from ._base import evenly_spaced
 from ._forecast import ARForecaster
 from ._impute import _BaseImputer
@@ -238,13 +238,8 @@ class WindowARImputer(ARImputer):
                                     observed=~missing)
         ok = count >= _MIN_RUNS * (p + 1)  # else: the window's mean (order 0)
         alpha = self.alpha * cov[ok, 0, 0] / count[ok]  # in units of each model's variance
-        orders = np.zeros(len(cov), dtype=int)
-        orders[ok] = p if self.order != "auto" else 1 + np.argmin(
-            [bic(cov[ok], q, alpha, count[ok]) for q in range(1, p + 1)], axis=0)
-        coef = np.zeros((len(cov), p))
-        for q in np.unique(orders[ok]):
-            rows = np.flatnonzero(ok)[orders[ok] == q]
-            coef[rows, :q] = stable(solve(cov[rows], q, alpha[orders[ok] == q]))
+        orders, coef = np.zeros(len(cov), dtype=int), np.zeros((len(cov), p))
+        coef[ok], orders[ok] = fit_each(cov[ok], p, alpha, count[ok], self.order == "auto")
         shape = (n, C if self.per_channel else 1)
         return _ar_fill(X, missing, np.broadcast_to(coef.reshape(shape + (p,)), (n, C, p)),
                         np.broadcast_to(orders.reshape(shape), (n, C)), self._empty_fill(X))

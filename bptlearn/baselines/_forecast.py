@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import mae
 from ..utils._tags import _ThreeDMixin
-from ._ar import bic, lag_moments, recursion, solve, stable
+from ._ar import bic, fit_each, lag_moments, recursion, solve, stable
 from ._base import _check_windows
 
 
@@ -376,11 +376,7 @@ class HistoryARForecaster(_BaseForecaster):
         p = self.max_order
         cov, means, n = lag_moments(centred, p, self.per_channel, per_window=True)
         alpha = self.alpha * cov[:, 0, 0] / n  # in units of each model's variance
-        orders = 1 + np.argmin([bic(cov, q, alpha, n) for q in range(1, p + 1)], axis=0)
-        coef = np.zeros((len(cov), p))
-        for q in np.unique(orders):
-            coef[orders == q, :q] = solve(cov[orders == q], q, alpha[orders == q])
-        coef = stable(coef)
+        coef, _ = fit_each(cov, p, alpha, n)
         intercept = means[:, 0] - (coef * means[:, 1:]).sum(axis=-1)
         shape = (len(X), -1)  # (n, C) or (n, 1) models
         return mean + recursion(centred, coef.reshape(shape + (p,)), intercept.reshape(shape),

@@ -61,7 +61,28 @@ def _ar_fill(X: np.ndarray, missing: np.ndarray, coef: np.ndarray, orders: np.nd
     return out.astype(X.dtype, copy=False)
 
 
-class ARImputer(_BaseImputer):
+class _ARInterpolation(_BaseImputer):
+    """Parameters, their checks and the fill of empty channels of the AR imputers."""
+
+    _parameter_constraints: dict = {
+        "order": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_order": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, order: int | str = "auto", *, max_order: int = 20,
+                 alpha: float = 1.0) -> None:
+        self.order = order
+        self.max_order = max_order
+        self.alpha = alpha
+
+    def _empty_fill(self, X: np.ndarray) -> np.ndarray:
+        """The fill of a channel with nothing observed in its window: its mean over the fit
+        data (0 when the channel counts of fit and transform differ)."""
+        return self.mean_ if X.shape[1] == self.n_chans_in_ else np.zeros(X.shape[1])
+
+
+class ARImputer(_ARInterpolation):
     """Fill missing samples by least-squares autoregressive interpolation.
 
     The classical gap filler for signals that an autoregression describes (Janssen,
@@ -118,18 +139,6 @@ class ARImputer(_BaseImputer):
     True
     """
 
-    _parameter_constraints: dict = {
-        "order": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "max_order": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-    }
-
-    def __init__(self, order: int | str = "auto", *, max_order: int = 20,
-                 alpha: float = 1.0) -> None:
-        self.order = order
-        self.max_order = max_order
-        self.alpha = alpha
-
     def _fit(self, X: np.ndarray) -> dict:
         T = X.shape[-1]
         rows = X.reshape(-1, 1, T)
@@ -155,13 +164,8 @@ class ARImputer(_BaseImputer):
         coef = np.broadcast_to(self.coef_, X.shape[:2] + self.coef_.shape)
         return _ar_fill(X, missing, coef, np.full(X.shape[:2], self.order_), self._empty_fill(X))
 
-    def _empty_fill(self, X: np.ndarray) -> np.ndarray:
-        """The fill of a channel with nothing observed in its window: its mean over the fit
-        data (0 when the channel counts of fit and transform differ)."""
-        return self.mean_ if X.shape[1] == self.n_chans_in_ else np.zeros(X.shape[1])
 
-
-class WindowARImputer(ARImputer):
+class WindowARImputer(_ARInterpolation):
     """Fill missing samples by AR interpolation fitted on each window's own observed samples.
 
     What a user fits first on the recording at hand: for every window, when ``transform``
@@ -214,7 +218,7 @@ class WindowARImputer(ARImputer):
     True
     """
 
-    _parameter_constraints: dict = {**ARImputer._parameter_constraints,
+    _parameter_constraints: dict = {**_ARInterpolation._parameter_constraints,
                                     "per_channel": ["boolean"]}
 
     def __init__(self, order: int | str = "auto", *, max_order: int = 20, alpha: float = 1.0,

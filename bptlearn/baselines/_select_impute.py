@@ -15,7 +15,6 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer, WindowARImputer
-from ._backtest import clearly_better
 from ._base import evenly_spaced
 from ._channel_mixing import ChannelRegressionImputer
 from ._impute import ChannelMeanImputer, InterpolationImputer, _BaseImputer, _BlendImputer
@@ -148,10 +147,9 @@ class BestBaselineImputer(_BaseImputer):
         w_k * (fill_k - mean)``, so the weight the candidates leave goes to each
         window's own mean, not to 0. Its score is out of fold (weights fitted on half of
         the held-back windows, scored on the other half, and the other way round); it
-        is chosen only if that score is the lowest and beats the best single candidate's
-        by 2 standard errors across channels of windows (paired): for instance where
-        one candidate follows the channel's own rhythm (AR) and another the other
-        channels.
+        is chosen, like any candidate, only if that score is the lowest: for
+        instance where one candidate follows the channel's own rhythm (AR) and another
+        the other channels.
 
     Attributes
     ----------
@@ -234,11 +232,6 @@ class BestBaselineImputer(_BaseImputer):
             fitted[BLEND] = _BlendImputer({k: fitted[k] for k in weights}, weights,
                                           anchor.fit(X)).fit(X[:1])
         best = min(scores, key=scores.get)
-        if best == BLEND:  # weights fitted on the same few windows: it must clearly win
-            single = min((k for k in scores if k != BLEND), key=scores.get)
-            errors = {k: _row_errors(f, X_val[hidden], hidden)
-                      for k, f in ((single, fills[single]), (BLEND, blend))}
-            best = clearly_better(errors, single, margin=1.0)
         return {"best_name_": best, "scores_": scores, "estimators_": fitted,
                 "best_estimator_": fitted[best]}
 

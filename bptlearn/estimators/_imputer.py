@@ -69,8 +69,7 @@ class BPTImputer(TransformerMixin, _BPTNet):
     is carried into the missing samples by autoregressive interpolation,
     ``ChannelRegressionImputer(adapt='window', residual='ar')``, and for scattered samples
     linearly, ``residual='linear'``), or their
-    least-squares blend where it beats the best of them by 2 standard errors, on samples
-    of held-back windows hidden on purpose
+    least-squares blend, on samples of held-back windows hidden on purpose
     (:class:`~bptlearn.baselines.BestBaselineImputer` with ``blend=True``). The model
     sees that baseline's fill and the mask, and learns a correction to it on the other
     windows, from samples

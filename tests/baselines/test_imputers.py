@@ -110,16 +110,11 @@ def test_best_baseline_imputer_blends_the_channels_own_rhythm_and_the_other_chan
     assert "blend of baselines" not in BestBaselineImputer("gaps", random_state=0).fit(X).scores_
 
 
-@pytest.mark.parametrize("seed", [3, 6])
-def test_best_baseline_imputer_keeps_a_single_baseline_unless_the_blend_clearly_wins(seed):
-    """Independent random walks: a blend has nothing to add. On these draws its
-    out-of-fold score still comes out lowest, by less than 0.1 %, well within its
-    standard error: the best single candidate is kept."""
-    X = np.cumsum(np.random.default_rng(seed).normal(size=(20, 3, 400)), axis=-1)
+def test_best_baseline_imputer_keeps_a_single_baseline_when_a_blend_adds_nothing(rng):
+    X = np.cumsum(rng.normal(size=(10, 3, 400)), axis=-1)  # independent random walks
     best = BestBaselineImputer("scattered", random_state=0, blend=True).fit(X)
-    singles = {k: v for k, v in best.scores_.items() if k != "blend of baselines"}
-    assert best.scores_["blend of baselines"] < min(singles.values())
-    assert best.best_name_ == min(singles, key=singles.get)
+    assert best.best_name_ != "blend of baselines"
+    assert best.best_name_ == min(best.scores_, key=best.scores_.get)
 
 
 # --- AR interpolation -----------------------------------------------------------------------

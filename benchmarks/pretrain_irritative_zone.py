@@ -35,9 +35,8 @@ import bptlearn.pretraining._data as data_module
 import bptlearn.pretraining._objectives as objectives_module
 import bptlearn.pretraining._synthetic as corpus_module
 from bptlearn.cli import main
-from bptlearn.data import SEEGRecording, make_seeg
+from bptlearn.data import SEEGRecording, make_seeg, parse_contact
 from bptlearn.data._randomize import _add_hfos
-from bptlearn.data._reference import parse_contact
 from bptlearn.data._synthetic import _add_spikes
 
 EVENT_NAMES = objectives_module.EVENT_NAMES + ("irritative_zone",)

@@ -1,9 +1,9 @@
 """Study arm of issue 13: pretraining labels that teach interictal differences.
 
 Runs ``bptlearn pretrain`` with every ``make_seeg`` patient given an *irritative zone*:
-2-4 neighbouring contacts of one shaft where, between seizures, 1-4 Hz activity is
-stronger and spikes and ripple-band bursts cluster, each patient to its own degree (the
-tissue that generates interictal epileptiform activity; Bonn's set D, inside the
+2-4 neighbouring contacts of one shaft (fewer at its end) where, between seizures,
+1-4 Hz activity is stronger and spikes and ripple-band bursts cluster, each patient to its
+own degree (the tissue that generates interictal epileptiform activity; Bonn's set D, inside the
 epileptogenic zone, against set C outside it, is the real task it aims at). The zone's
 contacts are marked as a fifth event, ``'irritative_zone'``, for the event heads of the
 ``spectral_events`` objective; its spikes and bursts are marked ``'spike'`` and ``'hfo'``.
@@ -74,7 +74,7 @@ def add_irritative_zone(rec: SEEGRecording, rng: np.random.Generator) -> SEEGRec
 
 
 def make_seeg_with_zone(*args, random_state: int, **kwargs) -> list[SEEGRecording]:
-    """``make_seeg``'s patients, each given an irritative zone from a stream of its own."""
+    """``make_seeg``'s patients, each given an irritative zone (a random stream of their own)."""
     rng = np.random.default_rng([random_state, 2026])
     return [add_irritative_zone(rec, rng)
             for rec in make_seeg(*args, random_state=random_state, **kwargs)]

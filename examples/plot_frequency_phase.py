@@ -15,11 +15,11 @@ the whole history or over its last 6-s patch only, and the last patch **repeated
 (:class:`~bptlearn.baselines.RepeatLastForecaster`), whose Hilbert phase is taken.
 ``fit`` builds the forecast over the best of the three for the frequency and the best
 for the phase on held-back training windows (``baseline_name_``): the network's
-frequency corrects the baseline's by the weight with the lowest error there, and its
-phase is used only where it locks to the true phase significantly better
-(``shrinkage_``, ``residual_gain_``: the forecast's error over the baseline's, at most
-1). ``predict`` re-checks both baselines on the test histories themselves. Set
-``BPTLEARN_FAST=1`` for a quick run on less data.
+frequency corrects the baseline's by the weight with the lowest error there, and both
+it and the network's phase are used only where they beat the baseline by more than 3 %
+and 2 standard errors (``shrinkage_``, ``residual_gain_``: the forecast's error over
+the baseline's, at most 1). ``predict`` re-checks both baselines on the test histories
+themselves. Set ``BPTLEARN_FAST=1`` for a quick run on less data.
 """
 
 # %%

@@ -67,9 +67,10 @@ class BPTForecaster(RegressorMixin, _BPTNet):
     or the whole history) and the last patch repeated; the held-back windows choose one
     for the frequency and one for the phase. The network's frequency is a correction to
     the baseline's, weighted to the lowest absolute error on the held-back windows (0
-    unless significant); its phase replaces the baseline's only where it locks to the
-    true phase significantly better there. ``predict`` re-checks both baselines by a
-    backtest on the histories, as for the signal, and the network's frequency weight.
+    unless that error is more than 3 % and 2 standard errors lower); its phase replaces
+    the baseline's only where it locks to the true phase better by the same margin.
+    ``predict`` re-checks both baselines by a backtest on the histories, as for the
+    signal, and the network's frequency weight.
     Read more in the :ref:`User Guide <forecasting>`.
 
     Parameters

@@ -235,6 +235,18 @@ def test_frequency_phase_fit_gives_a_network_that_only_adds_noise_no_weight(rng)
     assert fitted["residual_gain_"] == {"frequency": 1.0, "phase": 1.0}
 
 
+def test_frequency_weight_needs_a_material_gain(rng):
+    """A network frequency 1 % closer to the truth on every row (gain far above 2
+    standard errors) gets no weight: it is under the 3 % margin by which predict switches
+    baselines. One 30 % closer gets full weight."""
+    from bptlearn.estimators._freq_phase import frequency_weight
+
+    f_true = rng.uniform(4, 12, size=(60, 4))
+    base = f_true + rng.choice([-1.0, 1.0], size=f_true.shape)  # error 1 Hz everywhere
+    assert frequency_weight(base, f_true + 0.99 * (base - f_true), f_true) == 0.0
+    assert frequency_weight(base, f_true + 0.70 * (base - f_true), f_true) == 1.0
+
+
 def test_plot_forecast_draws_the_baseline_beside_the_forecast(fitted_signal, held_out):
     h, _, h_test, f_test = held_out
     ax = plot_forecast(h_test[0], f_test[0], fitted_signal.predict(h_test)[0], 250.0,

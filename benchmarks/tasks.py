@@ -42,18 +42,18 @@ Two ways of fitting, side by side (column ``fit``; ``--fit-on``):
 fitted on each evaluated history itself), "AR, test histories" (one AR fitted on all the
 evaluated histories together), "AR interpolation on each window" (``WindowARImputer``,
 one of ``default_imputers``: an AR fitted on each scored window's observed samples),
-"cross-channel regression, test windows"
-(``ChannelRegressionImputer(adapt=True)``: each channel regressed on the others with the
-covariance of the observed samples of the windows scored) and "cross-channel regression,
-each test window" (``adapt='window'``: with the covariance of each window's own complete
-instants) are the baselines that see the test data; they count in "best baseline". The
-imputer's own residual-carrying regressions (``ChannelRegressionImputer(adapt='window',
+"cross-channel regression, test windows" (``ChannelRegressionImputer(adapt=True)``: each
+channel regressed on the others with the covariance of the observed samples of the
+windows scored) and "cross-channel regression, each test window" (``adapt='window'``:
+with the covariance of the instants at which the channel is observed in its window) are
+the baselines that see the test data; they count in "best baseline". The imputer's own
+residual-carrying regressions (``ChannelRegressionImputer(adapt='window',
 residual=...)``, candidates for scattered samples and gaps) are not baselines a user
 tries first: each is printed alone in the row's note, so that the gain they bring can be
-told from the network's. Models keep their default scaling (robust per-channel
-statistics learned in ``fit``). Fitting a model on Bonn training segments is evaluation,
-like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on
-it. Rows are printed as they come, then grouped by data set and protocol.
+told from the network's. Models keep their default scaling (robust per-channel statistics
+learned in ``fit``). Fitting a model on Bonn training segments is evaluation, like the
+logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on it. Rows are
+printed as they come, then grouped by data set and protocol.
 
 Usage::
 

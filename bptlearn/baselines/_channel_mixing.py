@@ -50,22 +50,25 @@ def conditional(cov: np.ndarray, c: int, load: float = 1e-3) -> np.ndarray:
 def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np.ndarray,
                    prior: np.ndarray, n_prior: int = 1000) -> None:
     """In place: each channel still observed in its window, at every sample, from
-    the other channels of ``base`` (n, C, T) with that window's covariance of complete
-    instants pooled with ``prior`` counted as ``n_prior`` instants (``prior`` alone for
-    pairs with a channel missing from the whole window), around the window's own means
-    (``base``'s for a channel missing from the whole window)."""
+    the other channels of ``base`` (n, C, T: each channel interpolated through its own
+    gaps), with the covariance of the instants at which that channel is observed pooled
+    with ``prior`` counted as ``n_prior`` instants (``prior`` alone for pairs with a
+    channel missing from the whole window), around the window's own means (``base``'s
+    for a channel missing from the whole window)."""
     for w in np.flatnonzero((missing.any(axis=-1) & ~missing.all(axis=-1)).any(axis=-1)):
         present = np.flatnonzero(~missing[w].all(axis=-1))  # channels with a sample here
-        complete = X[w][np.ix_(present, ~missing[w][present].any(axis=0))]  # (C', instants)
-        if complete.shape[1]:
-            complete = complete - complete.mean(axis=1, keepdims=True)
-        cov, block = prior.copy(), np.ix_(present, present)
-        cov[block] = (complete @ complete.T + n_prior * prior[block]) / (complete.shape[1]
-                                                                          + n_prior)
         observed = np.ma.masked_array(X[w], missing[w])
         mean = observed.mean(axis=1).filled(np.nan)
         mean = np.where(np.isnan(mean), base[w].mean(axis=1), mean)
+        block = np.ix_(present, present)
+        every = base[w][present] - base[w][present].mean(axis=1, keepdims=True)  # (C', T)
+        total, gram = every.sum(axis=1), every @ every.T
         for c in np.flatnonzero(missing[w].any(axis=-1) & ~missing[w].all(axis=-1)):
+            gone = every[:, missing[w, c]]  # the instants at which c is missing drop out
+            n_seen, seen_sum = every.shape[1] - gone.shape[1], total - gone.sum(axis=1)
+            scatter = gram - gone @ gone.T - np.outer(seen_sum, seen_sum) / n_seen
+            cov = prior.copy()
+            cov[block] = (scatter + n_prior * prior[block]) / (n_seen + n_prior)
             others = np.delete(np.arange(len(cov)), c)
             out[w, c] = mean[c] + (base[w, others] - mean[others, None]).T @ conditional(cov, c)
 
@@ -93,10 +96,13 @@ class ChannelRegressionImputer(_BaseImputer):
 
     Mixing also drifts within a recording. With ``adapt='window'`` a channel that still
     has observed samples in its window (a gap, a missing patch) is regressed on the
-    others with the covariance of that window's complete instants, pooled with the
-    ``adapt=True`` covariance counted as 1000 instants (4 s at 250 Hz), around the
-    window's own channel means; a channel missing from its whole window is filled as
-    with ``adapt=True``.
+    others (each interpolated linearly through its own gaps) with their covariance over
+    the instants at which that channel is observed, pooled with the ``adapt=True``
+    covariance counted as 1000 instants (4 s at 250 Hz), around the window's own channel
+    means; a channel missing from its whole window is filled as with ``adapt=True``.
+    Every instant at which the channel is observed counts, not only those at which all
+    channels are: with gaps in 20 % of each of 8 channels, 80 % of the window instead of
+    17 %, so that the window's own mixing outweighs the prior.
 
     What the other channels do not explain runs on in time. With ``residual`` set, the
     regression predicts every sample of a channel that misses some, and its error at

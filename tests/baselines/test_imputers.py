@@ -280,6 +280,24 @@ def test_window_channel_regression_follows_mixing_that_changes_between_windows(r
     assert errors[True] > 0.9 and errors["window"] == pytest.approx(1 / 9, rel=0.15)
 
 
+def test_window_channel_regression_counts_every_instant_its_channel_is_observed(rng):
+    """Channel 1 is twice channel 0 in this window and minus channel 0 in the fit data.
+    Channel 2 (noise) is seen in 10 % of the window only, so just 300 instants are
+    complete: counted alone, against the prior's 1000, they left the fit data's mixing
+    in charge (relative error 0.96). Counting the 2700 instants at which channel 1 is
+    observed (channel 2 interpolated), the window's own mixing leads."""
+    s = rng.normal(size=(4, 1, 3000))
+    X_fit = np.concatenate([s, -s, rng.normal(size=s.shape)], axis=1)
+    t = rng.normal(size=(1, 1, 3000))
+    X = np.concatenate([t, 2 * t, rng.normal(size=t.shape)], axis=1)
+    gappy = X.copy()
+    gappy[0, 1, 1000:1300] = np.nan
+    gappy[0, 2, 300:] = np.nan
+    filled = ChannelRegressionImputer(adapt="window").fit(X_fit).transform(gappy)
+    error = np.mean((filled[0, 1, 1000:1300] - X[0, 1, 1000:1300]) ** 2) / np.var(X[0, 1])
+    assert error < 0.2
+
+
 def test_window_channel_regression_fills_whole_channels_as_adapt_true(rng):
     sources = rng.normal(size=(4, 2, 3000))
     X = np.concatenate([sources, sources[:, :1] - 0.5 * sources[:, 1:]], axis=1)

@@ -13,7 +13,7 @@ from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import BPTWarning
-from ._ar_impute import ARImputer
+from ._ar_impute import ARImputer, WindowARImputer
 from ._impute import KINDS, InterpolationImputer, _BaseImputer, _interpolate
 
 MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed (adapt)
@@ -21,6 +21,7 @@ MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed
 # interpolation, or linearly): candidates BPTImputer adds, named by how they carry it
 RESIDUAL = "cross-channel regression, window, {} residual"
 RESIDUAL_AR = RESIDUAL.format("AR")
+_CARRIED = {"ar": "AR", "window_ar": "window AR"}  # how each residual option is named
 
 
 def observed_cov(X: np.ndarray, missing: np.ndarray, prior: np.ndarray, n_prior: int = 22500
@@ -108,7 +109,8 @@ class ChannelRegressionImputer(_BaseImputer):
     regression predicts every sample of a channel that misses some, and its error at
     the observed ones (the residual) is carried into the gaps and added: by
     autoregressive interpolation (``'ar'``: :class:`ARImputer`, fitted in ``fit`` on the
-    residuals of the fit data), or by interpolation along time
+    residuals of the fit data; ``'window_ar'``: :class:`WindowARImputer`, fitted on each
+    window's own residual when it is filled), or by interpolation along time
     (``'linear'``, ``'cubic'``, ``'spline'``: :class:`InterpolationImputer`). Near a
     gap's edges the channel's own recent samples count; in the middle of a long gap
     (``'ar'``) the regression alone.
@@ -120,9 +122,9 @@ class ChannelRegressionImputer(_BaseImputer):
     adapt : bool or 'window', default=False
         Estimate the regressions on the observed samples of the windows being filled
         (``True``), and for each window on its own samples (``'window'``).
-    residual : {None, 'ar', 'linear', 'cubic', 'spline'}, default=None
-        Carry the regression's residual into the gaps by autoregressive interpolation or
-        by interpolation of that kind.
+    residual : {None, 'ar', 'window_ar', 'linear', 'cubic', 'spline'}, default=None
+        Carry the regression's residual into the gaps by autoregressive interpolation
+        (one AR of the fit data, or one of each window) or by interpolation of that kind.
 
     Attributes
     ----------
@@ -134,7 +136,7 @@ class ChannelRegressionImputer(_BaseImputer):
         Mean of each channel in the fit data.
     cov_ : ndarray of shape (n_chans, n_chans)
         Covariance of the channels in the fit data (what ``adapt`` starts from).
-    residual_ : ARImputer or InterpolationImputer
+    residual_ : ARImputer, WindowARImputer or InterpolationImputer
         With ``residual`` set: what carries the residual (for ``'ar'``, the
         autoregression of the fit data's residuals).
     n_chans_in_ : int
@@ -158,7 +160,7 @@ class ChannelRegressionImputer(_BaseImputer):
 
     _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")],
                                     "adapt": ["boolean", StrOptions({"window"})],
-                                    "residual": [None, StrOptions({"ar", *KINDS})]}
+                                    "residual": [None, StrOptions({"ar", "window_ar", *KINDS})]}
     _same_chans = True
 
     def __init__(self, alpha: float = 1.0, *, adapt: bool | str = False,
@@ -184,11 +186,12 @@ class ChannelRegressionImputer(_BaseImputer):
             r2[c] = est.score(others, samples[:, c])
         state = {"estimators_": estimators, "r2_": r2, "mean_": samples.mean(axis=0),
                  "cov_": np.cov(samples.T, bias=True)}
-        if self.residual == "ar":  # the fit data's own regressions, every sample predicted
+        if self.residual in ("ar", "window_ar"):  # the fit data's regressions, every sample
             missing = np.isnan(X)
             every = np.ones(X.shape[:2], dtype=bool)
             pred = _predict(every, _linear_base(X, missing, state["mean_"]), estimators)
-            state["residual_"] = ARImputer().fit(np.where(missing, np.nan, X - pred))
+            carry = ARImputer() if self.residual == "ar" else WindowARImputer()
+            state["residual_"] = carry.fit(np.where(missing, np.nan, X - pred))
         elif self.residual is not None:
             state["residual_"] = InterpolationImputer(self.residual).fit(X)
         return state
@@ -210,15 +213,17 @@ class ChannelRegressionImputer(_BaseImputer):
 def residual_candidates(pattern: str, n_chans: int) -> dict[str, ChannelRegressionImputer]:
     """The candidates :class:`~bptlearn.BPTImputer` adds for ``pattern``: the per-window
     regression with its residual carried into the missing samples, by AR interpolation
-    for scattered samples and gaps, also linearly for scattered samples. Not for whole
-    patches: continued over 6 s the residual cost 1-9 % on held-out simulated sets and
-    the real recording; nor for whole channels, which have no residual to carry. A
-    spline through the residual of scattered samples took the real 19-s recording to
-    1.035 of the best baseline (transform's check preferred it on the samples it hid)."""
-    kinds = {"scattered": ("ar", "linear"), "gaps": ("ar",)}.get(pattern, ())
+    for scattered samples and gaps (for gaps also by an AR fitted on each window's own
+    residual: it follows a recording unlike the fit data), also linearly for scattered
+    samples. Not for whole patches: continued over 6 s the residual cost 1-9 % on
+    held-out simulated sets and the real recording; nor for whole channels, which have
+    no residual to carry. A spline through the residual of scattered samples took the
+    real 19-s recording to 1.035 of the best baseline (transform's check preferred it on
+    the samples it hid)."""
+    kinds = {"scattered": ("ar", "linear"), "gaps": ("ar", "window_ar")}.get(pattern, ())
     if n_chans < 2:
         return {}
-    return {RESIDUAL.format("AR" if kind == "ar" else kind): ChannelRegressionImputer(
+    return {RESIDUAL.format(_CARRIED.get(kind, kind)): ChannelRegressionImputer(
         adapt="window", residual=kind) for kind in kinds}
 
 

@@ -67,10 +67,11 @@ class BPTImputer(TransformerMixin, _BPTNet):
     regression, fitted on the fit data, adapted to the windows filled or to each window
     filled; for scattered samples and gaps also the per-window regression whose residual
     is carried into the missing samples by autoregressive interpolation,
-    ``ChannelRegressionImputer(adapt='window', residual='ar')``, and for scattered samples
-    linearly, ``residual='linear'``), or their
-    least-squares blend, on samples of held-back windows hidden on purpose
-    (:class:`~bptlearn.baselines.BestBaselineImputer` with ``blend=True``). The model
+    ``ChannelRegressionImputer(adapt='window', residual='ar')``, for gaps also by an AR
+    fitted on each window's residual, ``residual='window_ar'``, and for scattered samples
+    linearly, ``residual='linear'``), or their least-squares blend, on samples of
+    held-back windows hidden on purpose (:class:`~bptlearn.baselines.BestBaselineImputer`
+    with ``blend=True``). The model
     sees that baseline's fill and the mask, and learns a correction to it on the other
     windows, from samples
     hidden in all four patterns (scattered ones with probability ``mask_rate``, as in the

@@ -316,7 +316,8 @@ def test_window_channel_regression_fills_whole_channels_as_adapt_true(rng):
 
 
 @pytest.mark.parametrize(("adapt", "residual"), [(False, "ar"), (True, "ar"), ("window", "ar"),
-                                               ("window", "linear"), ("window", "spline")])
+                                               ("window", "window_ar"), ("window", "linear"),
+                                               ("window", "spline")])
 def test_channel_regression_carries_its_residual_into_the_gaps(rng, adapt, residual):
     """Channel 0 is twice channel 1 plus a slow rhythm the other channel does not
     explain: the regression alone misses the rhythm, its residual at the observed
@@ -332,18 +333,20 @@ def test_channel_regression_carries_its_residual_into_the_gaps(rng, adapt, resid
     carried = ChannelRegressionImputer(alpha=1e-8, adapt=adapt, residual=residual).fit(X)
     if residual == "ar":  # fitted on the fit data's residuals, not on zeros
         assert carried.residual_.order_ >= 1 and np.abs(carried.residual_.coef_).sum() > 0.5
+    elif residual == "window_ar":  # fitted on each window's residual when it is filled
+        assert isinstance(carried.residual_, WindowARImputer)
     else:
         assert carried.residual_.kind == residual
     errors = {name: np.mean((imp.transform(X, mask=mask) - X)[mask] ** 2)
               for name, imp in (("plain", plain), ("carried", carried))}
     assert errors["plain"] > 0.3  # the rhythm's power is 0.5, what the regression leaves
     # interpolating the residual, noise included, is a little less exact than the AR
-    assert errors["carried"] < (0.01 if residual == "ar" else 0.05) * errors["plain"]
+    assert errors["carried"] < (0.01 if residual in ("ar", "window_ar") else 0.05) * errors["plain"]
     out = carried.transform(X, mask=mask)
     np.testing.assert_array_equal(out[~mask], X[~mask])
     whole = mask.copy()
     whole[0, 0] = True  # a channel missing from its whole window: no residual to carry
-    offset = carried.residual_.mean_[0] if residual == "ar" else 0.0
+    offset = carried.residual_.mean_[0] if residual in ("ar", "window_ar") else 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning about the channel with nothing to carry
         whole_fill = carried.transform(X, mask=whole)[0, 0]
@@ -351,6 +354,27 @@ def test_channel_regression_carries_its_residual_into_the_gaps(rng, adapt, resid
                                atol=1e-9)
     with pytest.raises(ValueError, match="residual"):
         ChannelRegressionImputer(residual="AR").fit(X)
+
+
+def test_window_ar_residual_follows_a_rhythm_the_fit_data_did_not_have(rng):
+    """What the other channels miss is a 3-Hz rhythm in the fit data and a 9-Hz one in the
+    windows filled: the fit data's AR carries 3 Hz into each 0.4-s gap, the AR fitted on
+    each window's own residual carries 9 Hz."""
+    t = np.arange(3000) / 250.0
+
+    def windows(freq):
+        source = rng.normal(size=(6, 1, 3000))
+        rhythm = np.sin(2 * np.pi * freq * t + rng.uniform(0, 6, size=(6, 1, 1)))
+        return np.concatenate([2 * source + rhythm, source], axis=1)
+
+    X_fit, X = windows(3.0), windows(9.0)
+    mask = np.zeros(X.shape, dtype=bool)
+    for start in range(100, 2800, 500):
+        mask[:, 0, start:start + 100] = True
+    errors = {kind: np.mean((ChannelRegressionImputer(adapt="window", residual=kind)
+                             .fit(X_fit).transform(X, mask=mask) - X)[mask] ** 2)
+              for kind in ("ar", "window_ar")}
+    assert errors["window_ar"] < 0.2 * errors["ar"]
 
 
 def test_channel_regression_imputer_needs_two_channels():

@@ -105,8 +105,9 @@ def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_fa
         assert {"cross-channel regression", "cross-channel regression, adapted",
                 "cross-channel regression, window", "AR interpolation"} <= set(select.scores_)
         # the regression's residual carried by AR interpolation: a candidate for scattered
-        # samples and gaps; carried linearly: for scattered samples only
+        # samples and gaps; by an AR of each window: gaps; linearly: scattered samples
         assert (RESIDUAL_AR in select.scores_) == (pattern in ("scattered", "gaps"))
+        assert (RESIDUAL.format("window AR") in select.scores_) == (pattern == "gaps")
         assert (RESIDUAL.format("linear") in select.scores_) == (pattern == "scattered")
         assert 0.0 <= imp.shrinkage_[pattern] <= 1.0
         assert 0.0 < imp.residual_gain_[pattern] <= 1.0
@@ -212,7 +213,10 @@ def test_transform_runs_the_fitted_pipeline_between_scaling_and_shrinkage(fitted
     est = fitted.__class__(**fitted.get_params())
     vars(est).update(vars(fitted))
     est.shrinkage_ = dict.fromkeys(PATTERNS, 1.0)
-    est._shrinkage = lambda *args: (1.0, 0.0)  # the check on X's own samples agrees
+    fitted_choice = ({k: b.best_estimator_ for k, b in fitted.baselines_.items()},
+                     dict.fromkeys(PATTERNS, 1.0),
+                     {k: b.best_name_ for k, b in fitted.baselines_.items()})
+    est._adapted_baselines = lambda *args: fitted_choice  # the check on X's samples agrees
     filled = est.transform(gappy)
     fill = fitted.baselines_["gaps"].best_estimator_.transform(
         np.where(np.isnan(gappy), np.nan, scaled.reshape(n, C, T).numpy()))

@@ -138,7 +138,8 @@ class ChannelRegressionImputer(_BaseImputer):
         Covariance of the channels in the fit data (what ``adapt`` starts from).
     residual_ : ARImputer, WindowARImputer or InterpolationImputer
         With ``residual`` set: what carries the residual (for ``'ar'``, the
-        autoregression of the fit data's residuals).
+        autoregression of the fit data's residuals; for ``'window_ar'``, one fitted on
+        each window's residual when it is filled).
     n_chans_in_ : int
         Number of channels seen during fit; transform needs the same channels.
 

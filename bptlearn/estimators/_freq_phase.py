@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..baselines import RepeatLastForecaster, SinusoidForecaster
-from ..baselines._backtest import SWITCH, clearly_better, significant
+from ..baselines._backtest import clearly_better, material
 from ..baselines._base import evenly_spaced
 from ..metrics import dominant_frequency, instantaneous_phase
 from ..metrics._forecast import _plv
@@ -51,19 +51,11 @@ def _scores(errors: dict[str, dict]) -> dict[str, dict[str, float]]:
     return {q: {k: float(np.mean(e)) for k, e in errors[q].items()} for q in QUANTITIES}
 
 
-def material(error: np.ndarray, base_error: np.ndarray) -> bool:
-    """Whether per-row ``error`` beats ``base_error`` by more than 3 % on average and by 2
-    standard errors (paired): the margin by which a baseline replaces another in
-    ``predict``. A weight picked as the best of a grid shows a small gain on any data; the
-    margin keeps a correction that does not carry to other data from being used."""
-    return bool(np.mean(error) < SWITCH * np.mean(base_error)
-                and significant(base_error - error))
-
-
 def frequency_weight(base: np.ndarray, net: np.ndarray, f_true: np.ndarray) -> float:
     """Weight in [0, 1] (steps of 0.05) of the network's frequency ``net`` over ``base``
     (both (n, C), Hz) with the lowest absolute error against ``f_true``; 0 unless it is
-    :func:`material` over weight 0 across channels of windows."""
+    ``material`` over weight 0 across channels of windows (more than 3 % and 2 standard
+    errors better)."""
     grid = np.round(np.linspace(0.0, 1.0, 21), 2)
     errors = np.abs(base + grid[:, None, None] * (net - base) - f_true)  # (21, n, C)
     best = int(np.argmin(errors.mean(axis=(1, 2))))
@@ -79,8 +71,8 @@ def fit_freq_phase(out: np.ndarray, history: np.ndarray, f_true: np.ndarray,
     the targets. The candidate with the lowest absolute frequency error gives the
     frequency baseline, the one with the highest phase-locking value the phase baseline.
     The network's frequency is a correction to the baseline's, weighted in [0, 1] (steps
-    of 0.05) to the lowest error, 0 unless the gain is :func:`material` (more than 3 %
-    and 2 standard errors across channels of windows); its phase replaces the baseline's
+    of 0.05) to the lowest error, 0 unless the gain is ``material`` (more than 3 % and 2
+    standard errors across channels of windows); its phase replaces the baseline's
     only where its 1 - PLV is lower by the same margin.
     """
     fitted = {k: est.fit(history) for k, est in

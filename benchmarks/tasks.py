@@ -47,13 +47,15 @@ channel regressed on the others with the covariance of the observed samples of t
 windows scored) and "cross-channel regression, each test window" (``adapt='window'``:
 with the covariance of the instants at which the channel is observed in its window) are
 the baselines that see the test data; they count in "best baseline". The imputer's own
-residual-carrying regressions (``ChannelRegressionImputer(adapt='window',
-residual=...)``, candidates for scattered samples and gaps) are not baselines a user
-tries first: each is printed alone in the row's note, so that the gain they bring can be
-told from the network's. Models keep their default scaling (robust per-channel statistics
-learned in ``fit``). Fitting a model on Bonn training segments is evaluation, like the
-logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on it. Rows are
-printed as they come, then grouped by data set and protocol.
+candidates (:func:`bptlearn.baselines._channel_mixing.imputer_candidates`: the
+residual-carrying regressions ``ChannelRegressionImputer(adapt='window', residual=...)``
+for scattered samples and gaps, and the per-window regression on its window alone,
+``window_prior=0``) are not baselines a user tries first: each is printed alone in the
+row's note, so that the gain they bring can be told from the network's. Models keep
+their default scaling (robust per-channel statistics learned in ``fit``). Fitting a
+model on Bonn training segments is evaluation, like the logistic regression of
+``benchmarks/real_bonn.py``; nothing is pretrained on it. Rows are printed as they come,
+then grouped by data set and protocol.
 
 Usage::
 
@@ -91,7 +93,7 @@ from bptlearn.baselines import (
     default_imputers,
     make_missing_mask,
 )
-from bptlearn.baselines._channel_mixing import residual_candidates
+from bptlearn.baselines._channel_mixing import imputer_candidates
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
 from bptlearn.model_selection import correlated_groups
 
@@ -202,7 +204,7 @@ def impute_rows(data: str, imp: BPTImputer, X: np.ndarray, X_fit: np.ndarray,
                     ChannelRegressionImputer(adapt="window").fit(X_fit))
             # the imputer's own candidates, not baselines a user tries first
             ours = {k: fill(est.fit(X_fit))
-                    for k, est in residual_candidates(pattern, X.shape[1]).items()}
+                    for k, est in imputer_candidates(pattern, X.shape[1]).items()}
         errors = {k: float(np.mean((o[mask] - X[mask]) ** 2)) for k, o in outs.items()}
         best = min(v for k, v in errors.items() if k != "BPTImputer")
         own = "".join(f"; its candidate {k!r} alone {np.mean((o[mask] - X[mask]) ** 2) / best:.3f}"

@@ -72,10 +72,11 @@ for pattern, mask in masks.items():
 # %%
 # A whole missing channel can go either way. ``fit`` chose the regression adapted to
 # the windows filled (other patients mix their contacts differently); on this draw of
-# missing channels it loses to the regression fitted on the training patients (by 13 %
-# in the full run: channel 4, missing in 12 windows, is 1.7 times worse there), while
-# on three other draws it wins by 5-19 %. Whole channels are the pattern the windows
-# themselves say least about.
+# missing channels it loses to the regression fitted on the training patients (by 14 %
+# in the full run; channel 4, missing in 12 windows, was 1.7 times worse there), while
+# on three other draws it won by 5-19 % (both measured before the fit data's covariance
+# entered at the scale of the windows filled: 13 % then). Whole channels are the
+# pattern the windows themselves say least about.
 #
 # One channel around hidden samples, beside the best baseline
 # -----------------------------------------------------------

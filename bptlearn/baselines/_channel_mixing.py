@@ -6,7 +6,7 @@ Gaussian conditional mean on the others, the per-window regression of
 from __future__ import annotations
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -17,26 +17,43 @@ from ._ar_impute import ARImputer, WindowARImputer
 from ._impute import KINDS, InterpolationImputer, _BaseImputer, _interpolate
 
 MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed (adapt)
+WINDOW_PRIOR = 1000  # instants the prior counts as in a window's regression, by default
+PRIOR_GRID = (0, 300, 1000, 3000)  # window_prior='auto': the weights tried on half a window
 # the per-window regression with its residual carried into the missing samples (by AR
 # interpolation, or linearly): candidates BPTImputer adds, named by how they carry it
 RESIDUAL = "cross-channel regression, window, {} residual"
 RESIDUAL_AR = RESIDUAL.format("AR")
 _CARRIED = {"ar": "AR", "window_ar": "window AR"}  # how each residual option is named
+WINDOW_AUTO = "cross-channel regression, window, prior chosen"  # window_prior='auto'
 
 
 def observed_cov(X: np.ndarray, missing: np.ndarray, prior: np.ndarray, n_prior: int = 22500
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Covariance (C, C) of the observed samples of (n, C, T) ``X`` (pairwise complete),
-    pooled with the fit data's ``prior`` counted as ``n_prior`` instants; the channel
-    means; and the instants at which each pair of channels is observed together."""
+    pooled with the fit data's ``prior`` counted as ``n_prior`` instants, at the observed
+    samples' variances (:func:`at_scale`); the channel means; and the instants at which
+    each pair of channels is observed together."""
     observed = np.where(missing, np.nan, X).transpose(0, 2, 1).reshape(-1, X.shape[1])
     seen = np.isfinite(observed).astype(float)
     pairs = seen.T @ seen
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a channel never observed
         mean = np.nan_to_num(np.nanmean(observed, axis=0))
-    centred = np.nan_to_num(observed - mean)
-    return (centred.T @ centred + n_prior * prior) / (pairs + n_prior), mean, pairs
+    scatter = np.nan_to_num(observed - mean)
+    scatter = scatter.T @ scatter
+    var = np.where(np.diag(pairs) > 0, np.diag(scatter) / np.maximum(np.diag(pairs), 1),
+                   np.diag(prior))
+    return (scatter + n_prior * at_scale(prior, var)) / (pairs + n_prior), mean, pairs
+
+
+def at_scale(cov: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """The correlations of ``cov`` at the variances ``var``: a prior learnt on data in
+    other units, or with other gains, says how channels mix, not how large they are."""
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(cov / np.outer(sd, sd))
+    np.fill_diagonal(corr, 1.0)
+    return corr * np.sqrt(np.outer(var, var))
 
 
 def conditional(cov: np.ndarray, c: int, load: float = 1e-3) -> np.ndarray:
@@ -49,13 +66,13 @@ def conditional(cov: np.ndarray, c: int, load: float = 1e-3) -> np.ndarray:
 
 
 def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np.ndarray,
-                   prior: np.ndarray, n_prior: int = 1000) -> None:
+                   prior: np.ndarray, n_prior: int | str = WINDOW_PRIOR) -> None:
     """In place: each channel still observed in its window, at every sample, from
     the other channels of ``base`` (n, C, T: each channel interpolated through its own
     gaps), with the covariance of the instants at which that channel is observed pooled
-    with ``prior`` counted as ``n_prior`` instants (``prior`` alone for pairs with a
-    channel missing from the whole window), around the window's own means (``base``'s
-    for a channel missing from the whole window)."""
+    with ``prior`` counted as ``n_prior`` instants (``'auto'``: :func:`_chosen_prior`;
+    ``prior`` alone for pairs with a channel missing from the whole window), around the
+    window's own means (``base``'s for a channel missing from the whole window)."""
     for w in np.flatnonzero((missing.any(axis=-1) & ~missing.all(axis=-1)).any(axis=-1)):
         present = np.flatnonzero(~missing[w].all(axis=-1))  # channels with a sample here
         observed = np.ma.masked_array(X[w], missing[w])
@@ -68,10 +85,33 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
             gone = every[:, missing[w, c]]  # the instants at which c is missing drop out
             n_seen, seen_sum = every.shape[1] - gone.shape[1], total - gone.sum(axis=1)
             scatter = gram - gone @ gone.T - np.outer(seen_sum, seen_sum) / n_seen
+            weight = n_prior if n_prior != "auto" else _chosen_prior(
+                every, np.searchsorted(present, c), np.flatnonzero(~missing[w, c]),
+                prior[block])
             cov = prior.copy()
-            cov[block] = (scatter + n_prior * prior[block]) / (n_seen + n_prior)
+            cov[block] = (scatter + weight * prior[block]) / (n_seen + weight)
             others = np.delete(np.arange(len(cov)), c)
             out[w, c] = mean[c] + (base[w, others] - mean[others, None]).T @ conditional(cov, c)
+
+
+def _chosen_prior(every: np.ndarray, c: int, seen: np.ndarray, prior: np.ndarray) -> int:
+    """``window_prior='auto'``: of :data:`PRIOR_GRID`, the weight of ``prior`` under which
+    row ``c`` of ``every`` (C', T), regressed on the other rows over one half of its
+    observed instants ``seen``, best predicts the other half (both ways round); doubled,
+    since the fill counts twice as many instants (the prior's share stays the same)."""
+    if len(seen) < 4:
+        return WINDOW_PRIOR
+    halves = np.array_split(seen, 2)
+    others = np.delete(np.arange(len(every)), c)
+    errors = np.zeros(len(PRIOR_GRID))
+    for fit, test in (halves, halves[::-1]):
+        mean = every[:, fit].mean(axis=1)
+        part = every[:, fit] - mean[:, None]
+        for i, k in enumerate(PRIOR_GRID):
+            beta = conditional((part @ part.T + k * prior) / (len(fit) + k), c)
+            pred = mean[c] + (every[others][:, test] - mean[others, None]).T @ beta
+            errors[i] += np.sum((every[c, test] - pred) ** 2)
+    return 2 * PRIOR_GRID[int(np.argmin(errors))]
 
 
 class ChannelRegressionImputer(_BaseImputer):
@@ -99,8 +139,11 @@ class ChannelRegressionImputer(_BaseImputer):
     has observed samples in its window (a gap, a missing patch) is regressed on the
     others (each interpolated linearly through its own gaps) with their covariance over
     the instants at which that channel is observed, pooled with the ``adapt=True``
-    covariance counted as 1000 instants (4 s at 250 Hz), around the window's own channel
-    means; a channel missing from its whole window is filled as with ``adapt=True``.
+    covariance counted as ``window_prior`` instants (1000: 4 s at 250 Hz), around the
+    window's own channel means; a channel missing from its whole window is filled as
+    with ``adapt=True``. The fit data's covariance enters at the variances of the
+    observed samples (its correlations only): fitted on data in other units or with
+    other gains, it says how channels mix, not how large they are.
     Every instant at which the channel is observed counts, not only those at which all
     channels are: with gaps in 20 % of each of 8 channels, 80 % of the window instead of
     17 %, so that the window's own mixing outweighs the prior.
@@ -125,6 +168,13 @@ class ChannelRegressionImputer(_BaseImputer):
     residual : {None, 'ar', 'window_ar', 'linear', 'cubic', 'spline'}, default=None
         Carry the regression's residual into the gaps by autoregressive interpolation
         (one AR of the fit data, or one of each window) or by interpolation of that kind.
+    window_prior : int or 'auto', default=1000
+        With ``adapt='window'``: instants the pooled covariance counts as beside a
+        window's own (0: the window alone). ``'auto'`` chooses it for each channel of
+        each window, among 0, 300, 1000 and 3000 instants per half window: the one under
+        which the regression fitted on one half of the channel's observed instants best
+        predicts the other half, both ways round (for recordings whose channels mix
+        unlike the fit data's, where the prior pulls the regression the wrong way).
 
     Attributes
     ----------
@@ -161,14 +211,18 @@ class ChannelRegressionImputer(_BaseImputer):
 
     _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")],
                                     "adapt": ["boolean", StrOptions({"window"})],
-                                    "residual": [None, StrOptions({"ar", "window_ar", *KINDS})]}
+                                    "residual": [None, StrOptions({"ar", "window_ar", *KINDS})],
+                                    "window_prior": [Interval(Integral, 0, None, closed="left"),
+                                                     StrOptions({"auto"})]}
     _same_chans = True
 
     def __init__(self, alpha: float = 1.0, *, adapt: bool | str = False,
-                 residual: str | None = None) -> None:
+                 residual: str | None = None, window_prior: int | str = WINDOW_PRIOR
+                 ) -> None:
         self.alpha = alpha
         self.adapt = adapt
         self.residual = residual
+        self.window_prior = window_prior
 
     def _fit(self, X: np.ndarray) -> dict:
         samples = X.transpose(0, 2, 1).reshape(-1, X.shape[1])  # (instants, C)
@@ -202,7 +256,7 @@ class ChannelRegressionImputer(_BaseImputer):
         cov = observed_cov(X, missing, self.cov_) if self.adapt else None
         pred = _predict(missing.any(axis=-1), base, self.estimators_, cov)
         if self.adapt == "window":
-            fill_by_window(pred, X, missing, base, cov[0])
+            fill_by_window(pred, X, missing, base, cov[0], self.window_prior)
         if self.residual is not None:
             with warnings.catch_warnings():  # a channel missing from its window: residual 0
                 warnings.simplefilter("ignore", BPTWarning)
@@ -211,21 +265,31 @@ class ChannelRegressionImputer(_BaseImputer):
         return np.where(missing, pred, base).astype(X.dtype, copy=False)
 
 
-def residual_candidates(pattern: str, n_chans: int) -> dict[str, ChannelRegressionImputer]:
-    """The candidates :class:`~bptlearn.BPTImputer` adds for ``pattern``: the per-window
-    regression with its residual carried into the missing samples, by AR interpolation
-    for scattered samples and gaps (for gaps also by an AR fitted on each window's own
-    residual: it follows a recording unlike the fit data), also linearly for scattered
-    samples. Not for whole patches: continued over 6 s the residual cost 1-9 % on
-    held-out simulated sets and the real recording; nor for whole channels, which have
-    no residual to carry. A spline through the residual of scattered samples took the
-    real 19-s recording to 1.035 of the best baseline (transform's check preferred it on
-    the samples it hid)."""
-    kinds = {"scattered": ("ar", "linear"), "gaps": ("ar", "window_ar")}.get(pattern, ())
+def imputer_candidates(pattern: str, n_chans: int) -> dict[str, ChannelRegressionImputer]:
+    """The candidates :class:`~bptlearn.BPTImputer` adds for ``pattern``.
+
+    The per-window regression with its residual carried into the missing samples, by AR
+    interpolation for scattered samples and gaps (for gaps also by an AR fitted on each
+    window's own residual: it follows a recording unlike the fit data), also linearly
+    for scattered samples. Not for whole patches: continued over 6 s the residual cost
+    1-9 % on held-out simulated sets and the real recording; nor for whole channels,
+    which have no residual to carry. A spline through the residual of scattered samples
+    took the real 19-s recording to 1.035 of the best baseline (transform's check
+    preferred it on the samples it hid).
+
+    For whole patches also the per-window regression with the weight of its prior chosen
+    on the window (``window_prior='auto'``, named :data:`WINDOW_AUTO`): where channels
+    mix unlike in the fit data, as in the real 19-s recording fitted on ``make_seeg``,
+    the pooled prior pulls each window's regression the wrong way.
+    """
     if n_chans < 2:
         return {}
-    return {RESIDUAL.format(_CARRIED.get(kind, kind)): ChannelRegressionImputer(
+    kinds = {"scattered": ("ar", "linear"), "gaps": ("ar", "window_ar")}.get(pattern, ())
+    out = {RESIDUAL.format(_CARRIED.get(kind, kind)): ChannelRegressionImputer(
         adapt="window", residual=kind) for kind in kinds}
+    if pattern == "patch":
+        out[WINDOW_AUTO] = ChannelRegressionImputer(adapt="window", window_prior="auto")
+    return out
 
 
 def _linear_base(X: np.ndarray, missing: np.ndarray, mean: np.ndarray) -> np.ndarray:

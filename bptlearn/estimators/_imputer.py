@@ -24,7 +24,7 @@ from ..baselines import (
     validation_masks,
 )
 from ..baselines._backtest import clearly_better
-from ..baselines._channel_mixing import residual_candidates
+from ..baselines._channel_mixing import imputer_candidates
 from ..baselines._select import _held_back, channel_groups
 from ..baselines._select_impute import fill_by_pattern
 from ..exceptions import BPTWarning
@@ -69,14 +69,16 @@ class BPTImputer(TransformerMixin, _BPTNet):
     is carried into the missing samples by autoregressive interpolation,
     ``ChannelRegressionImputer(adapt='window', residual='ar')``, for gaps also by an AR
     fitted on each window's residual, ``residual='window_ar'``, and for scattered samples
-    linearly, ``residual='linear'``), or their least-squares blend, on samples of
-    held-back windows hidden on purpose (:class:`~bptlearn.baselines.BestBaselineImputer`
-    with ``blend=True``). The model
+    linearly, ``residual='linear'``; for whole patches also the per-window regression
+    with the weight of its prior chosen on each window, ``window_prior='auto'``, for
+    recordings whose channels mix unlike the fit data's), or their least-squares blend,
+    on samples of held-back windows hidden on purpose
+    (:class:`~bptlearn.baselines.BestBaselineImputer` with ``blend=True``). The model
     sees that baseline's fill and the mask, and learns a correction to it on the other
-    windows, from samples
-    hidden in all four patterns (scattered ones with probability ``mask_rate``, as in the
-    paper): the paper's linear head on every token plus a small local filter across time
-    and neighbouring channels (:class:`~bptlearn.nn.heads.ImputationHead`). The
+    windows, from samples hidden in all four patterns (scattered ones with probability
+    ``mask_rate``, as in the paper): the paper's linear head on every token plus a small
+    local filter across time and neighbouring channels
+    (:class:`~bptlearn.nn.heads.ImputationHead`). The
     correction is then shrunk, per pattern, by a weight in [0, 1] fitted on held-back
     windows, exactly 0 where it does not lower their error by 2 standard errors across
     channels of windows (:func:`~bptlearn.baselines.shrinkage`): on data like the fit data
@@ -236,7 +238,7 @@ scale_, device_
             candidates["cross-channel regression, window"] = ChannelRegressionImputer(
                 adapt="window")
         baselines = {pattern: BestBaselineImputer(
-            pattern, candidates={**candidates, **residual_candidates(pattern, C)}, patch_len=P,
+            pattern, candidates={**candidates, **imputer_candidates(pattern, C)}, patch_len=P,
             random_state=seed, blend=True).fit(flat, groups=groups) for pattern in PATTERNS}
         hidden = self._masks(flat.shape, P, seed)
         best = {k: b.best_estimator_ for k, b in baselines.items()}

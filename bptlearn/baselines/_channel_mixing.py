@@ -99,7 +99,7 @@ def _chosen_prior(every: np.ndarray, c: int, seen: np.ndarray, prior: np.ndarray
     row ``c`` of ``every`` (C', T), regressed on the other rows over one half of its
     observed instants ``seen``, best predicts the other half (both ways round); doubled,
     since the fill counts twice as many instants (the prior's share stays the same)."""
-    if len(seen) < 4:
+    if len(seen) < 4 or len(every) < 2:  # too few instants, or no other channel here
         return WINDOW_PRIOR
     halves = np.array_split(seen, 2)
     others = np.delete(np.arange(len(every)), c)

@@ -328,6 +328,15 @@ def test_window_prior_is_chosen_on_the_window_where_the_fit_data_mix_otherwise(r
     X_fit, X = mix(rng.normal(size=(4, 7, 3000))), mix(rng.normal(size=(20, 7, 30)))
     like = {wp: error(X_fit, X, slice(5, 20), window_prior=wp) for wp in (0, "auto")}
     assert like["auto"] < 0.7 * like[0]
+    # a window whose other channel is missing throughout: nothing to weigh, the default
+    gappy = X_fit[:1, :2].copy()
+    gappy[0, 0] = np.nan
+    gappy[0, 1, 100:200] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fills = [ChannelRegressionImputer(adapt="window", window_prior=wp).fit(
+            X_fit[:, :2]).transform(gappy) for wp in ("auto", 1000)]
+    np.testing.assert_array_equal(*fills)
     for bad in (-1, "automatic"):
         with pytest.raises(ValueError, match="window_prior"):
             ChannelRegressionImputer(adapt="window", window_prior=bad).fit(X_fit)

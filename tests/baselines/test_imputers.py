@@ -342,6 +342,34 @@ def test_window_prior_is_chosen_on_the_window_where_the_fit_data_mix_otherwise(r
             ChannelRegressionImputer(adapt="window", window_prior=bad).fit(X_fit)
 
 
+def test_window_prior_auto_reads_the_channels_observed_where_the_channel_is_missing(rng):
+    """Channel 1 is channel 0 plus noise, channel 2 is channel 1 minus half channel 0.
+    Where channels 1 and 2 miss the same second, the default regression reads channel 1
+    interpolated there (a straight line) with weight 1 and channel 0 with weight -0.5;
+    ``'auto'`` regresses channel 2 there on channel 0 alone, which carries most of it.
+    It also counts the complete instants only: channel 1 missing elsewhere in the window
+    is not learnt from as a straight line."""
+    def windows(n):
+        s = rng.normal(size=(n, 1, 3000))
+        one = s + 0.3 * rng.normal(size=s.shape)
+        return np.concatenate([s, one, one - 0.5 * s], axis=1)
+
+    X_fit, X = windows(4), windows(1)
+    for gap_of_1 in (slice(1000, 1250), slice(2000, 2750)):  # the same second, or others
+        gappy = X.copy()
+        gappy[0, 2, 1000:1250] = np.nan
+        gappy[0, 1, gap_of_1] = np.nan
+        errors = {}
+        for wp in ("auto", 1000):
+            filled = ChannelRegressionImputer(adapt="window", window_prior=wp).fit(
+                X_fit).transform(gappy)
+            errors[wp] = np.mean((filled[0, 2, 1000:1250] - X[0, 2, 1000:1250]) ** 2)
+        errors = {k: v / np.var(X[0, 2]) for k, v in errors.items()}
+        assert errors["auto"] < 0.4
+        if gap_of_1.start == 1000:
+            assert errors[1000] > 1.0
+
+
 @pytest.mark.parametrize("adapt", [True, "window"])
 def test_adapted_regression_does_not_depend_on_the_units_of_the_windows_filled(rng, adapt):
     """The fit data's covariance is a prior on how channels mix, not on their size:

@@ -110,9 +110,9 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
 
 def _chosen_prior(every: np.ndarray, c: int, seen: np.ndarray, prior: np.ndarray) -> int:
     """``window_prior='auto'``: of :data:`PRIOR_GRID`, the weight of ``prior`` under which
-    row ``c`` of ``every`` (C', T), regressed on the other rows over one half of its
-    observed instants ``seen``, best predicts the other half (both ways round); doubled,
-    since the fill counts twice as many instants (the prior's share stays the same)."""
+    row ``c`` of ``every`` (C', T), regressed on the other rows over one half of the
+    instants ``seen``, best predicts the other half (both ways round); doubled, since
+    the fill counts twice as many instants (the prior's share stays the same)."""
     if len(seen) < 4 or len(every) < 2:  # too few instants, or no other channel here
         return WINDOW_PRIOR
     halves = np.array_split(seen, 2)

@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer, WindowARImputer
 from ._impute import KINDS, InterpolationImputer, _BaseImputer, _interpolate
+from ._masks import in_gaps
 
 MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed (adapt)
 WINDOW_PRIOR = 1000  # instants the prior counts as in a window's regression, by default
@@ -72,11 +73,13 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
     gaps), with the covariance of the instants at which that channel is observed pooled
     with ``prior`` counted as ``n_prior`` instants (``prior`` alone for pairs with a
     channel missing from the whole window), around the window's own means (``base``'s
-    for a channel missing from the whole window). ``n_prior='auto'``: the weight of
-    :func:`_chosen_prior`, over the window's complete instants (at which every channel
-    with a sample in the window is observed) when it has 4 or more, on the channels
-    observed wherever the channel is missing (if any): trusted more than the prior, the
-    window must neither learn from nor read a channel interpolated through a gap."""
+    for a channel missing from the whole window); where the channel is missing, from
+    the channels not inside a gap there (:func:`_read_observed`). ``n_prior='auto'``:
+    the weight of :func:`_chosen_prior`, over the window's complete instants (at which
+    every channel with a sample in the window is observed) when it has 4 or more, on
+    the channels observed wherever the channel is missing (if any): trusted more than
+    the prior, the window must neither learn from nor read a channel interpolated
+    through a gap."""
     for w in np.flatnonzero((missing.any(axis=-1) & ~missing.all(axis=-1)).any(axis=-1)):
         present = np.flatnonzero(~missing[w].all(axis=-1))  # channels with a sample here
         observed = np.ma.masked_array(X[w], missing[w])
@@ -86,6 +89,7 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
         every = base[w][present] - base[w][present].mean(axis=1, keepdims=True)  # (C', T)
         total, gram = every.sum(axis=1), every @ every.T
         incomplete = missing[w][present].any(axis=0)  # instants with a channel interpolated
+        inside = in_gaps(missing[w])  # (C, T): the samples inside a gap
         for c in np.flatnonzero(missing[w].any(axis=-1) & ~missing[w].all(axis=-1)):
             drop = missing[w, c]  # the instants at which c is missing drop out
             if n_prior == "auto" and (~incomplete).sum() >= 4:
@@ -103,9 +107,33 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
                 prior[block][np.ix_(rows, rows)])
             cov = prior.copy()
             cov[block] = (scatter + weight * prior[block]) / (n_seen + weight)
-            cov, k = cov[np.ix_(use, use)], np.searchsorted(use, c)
+            k = np.searchsorted(use, c)
             others = np.delete(use, k)
-            out[w, c] = mean[c] + (base[w, others] - mean[others, None]).T @ conditional(cov, k)
+            out[w, c] = mean[c] + (base[w, others] - mean[others, None]).T @ conditional(
+                cov[np.ix_(use, use)], k)
+            _read_observed(out[w, c], base[w], missing[w, c], inside, mean, cov, use, c)
+
+
+def _read_observed(row: np.ndarray, base: np.ndarray, missing: np.ndarray, inside: np.ndarray,
+                   mean: np.ndarray, cov: np.ndarray, use: np.ndarray, c: int) -> None:
+    """In place: at each instant at which channel ``c`` is missing, ``row`` from the
+    channels of ``use`` not ``inside`` a gap at that instant (:func:`in_gaps`; their
+    Gaussian conditional mean under ``cov``): not from a channel interpolated through a
+    gap there, which is a straight line, while scattered samples interpolate well; an
+    instant with no such channel keeps ``row``. ``base``, ``inside``: (C, T) of one
+    window; ``missing``: (T,), channel ``c``'s."""
+    gap = np.flatnonzero(missing)
+    seen = ~inside[np.ix_(use, gap)]  # (channels of use, instants c is missing)
+    seen[np.searchsorted(use, c)] = True
+    patterns, which = np.unique(seen.T, axis=0, return_inverse=True)
+    for j, pattern in enumerate(patterns):
+        if pattern.all() or pattern.sum() < 2:  # every channel read already, or none
+            continue
+        sub = use[pattern]
+        k, at = np.searchsorted(sub, c), gap[which.ravel() == j]
+        others = np.delete(sub, k)
+        row[at] = mean[c] + (base[others][:, at] - mean[others, None]).T @ conditional(
+            cov[np.ix_(sub, sub)], k)
 
 
 def _chosen_prior(every: np.ndarray, c: int, seen: np.ndarray, prior: np.ndarray) -> int:
@@ -160,7 +188,11 @@ class ChannelRegressionImputer(_BaseImputer):
     other gains, it says how channels mix, not how large they are.
     Every instant at which the channel is observed counts, not only those at which all
     channels are: with gaps in 20 % of each of 8 channels, 80 % of the window instead of
-    17 %, so that the window's own mixing outweighs the prior.
+    17 %, so that the window's own mixing outweighs the prior. Where the channel is
+    missing, it is read from the other channels that are not inside a gap (0.2 s or
+    more) at that instant, by the Gaussian conditional mean on them: a channel
+    interpolated through a gap is a straight line there (scattered missing samples
+    interpolate well and are read).
 
     What the other channels do not explain runs on in time. With ``residual`` set, the
     regression predicts every sample of a channel that misses some, and its error at

@@ -12,6 +12,21 @@ from ..utils._check import _check_option
 
 PATTERNS = ("scattered", "gaps", "patch", "channel")
 _DEFAULT_RATE = {"scattered": 0.4, "gaps": 0.2}
+GAP_LEN = 50  # samples: a run of missing samples this long (0.2 s at 250 Hz) is a gap
+
+
+def in_gaps(missing: np.ndarray, gap_len: int = GAP_LEN) -> np.ndarray:
+    """``missing`` (..., T) where it lies in a run at least ``gap_len`` long (a gap, not
+    a scattered sample: one that linear interpolation no longer bridges well)."""
+    out = np.zeros(missing.shape, dtype=bool)
+    for idx in zip(*np.nonzero(missing.any(axis=-1)), strict=True):
+        starts, stops = _runs(missing[idx])
+        long = stops - starts >= gap_len
+        edges = np.zeros(missing.shape[-1] + 1, dtype=int)
+        np.add.at(edges, starts[long], 1)
+        np.add.at(edges, stops[long], -1)
+        out[idx] = np.cumsum(edges[:-1]) > 0
+    return out
 
 
 def make_missing_mask(shape: tuple[int, int, int], pattern: str, *, rate: float | None = None,
@@ -79,8 +94,8 @@ def make_missing_mask(shape: tuple[int, int, int], pattern: str, *, rate: float 
     return mask
 
 
-def missing_pattern(missing: np.ndarray, *, patch_len: int = 1500, gap_len: int = 50
-                    ) -> np.ndarray:
+def missing_pattern(missing: np.ndarray, *, patch_len: int = 1500,
+                    gap_len: int = GAP_LEN) -> np.ndarray:
     """Name the pattern of missing samples of every channel of every window.
 
     Parameters

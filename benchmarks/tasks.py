@@ -49,13 +49,13 @@ with the covariance of the instants at which the channel is observed in its wind
 the baselines that see the test data; they count in "best baseline". The imputer's own
 candidates (:func:`bptlearn.baselines._channel_mixing.imputer_candidates`: the
 residual-carrying regressions ``ChannelRegressionImputer(adapt='window', residual=...)``
-for scattered samples and gaps, and the per-window regression on its window alone,
-``window_prior=0``) are not baselines a user tries first: each is printed alone in the
-row's note, so that the gain they bring can be told from the network's. Models keep
-their default scaling (robust per-channel statistics learned in ``fit``). Fitting a
-model on Bonn training segments is evaluation, like the logistic regression of
-``benchmarks/real_bonn.py``; nothing is pretrained on it. Rows are printed as they come,
-then grouped by data set and protocol.
+for scattered samples and gaps, and for patches the per-window regression with the
+weight of its prior chosen on each window, ``window_prior='auto'``) are not baselines a
+user tries first: each is printed alone in the row's note, so that the gain they bring
+can be told from the network's. Models keep their default scaling (robust per-channel
+statistics learned in ``fit``). Fitting a model on Bonn training segments is evaluation,
+like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on
+it. Rows are printed as they come, then grouped by data set and protocol.
 
 Usage::
 

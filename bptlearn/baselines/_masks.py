@@ -17,7 +17,16 @@ GAP_LEN = 50  # samples: a run of missing samples this long (0.2 s at 250 Hz) is
 
 def in_gaps(missing: np.ndarray, gap_len: int = GAP_LEN) -> np.ndarray:
     """``missing`` (..., T) where it lies in a run at least ``gap_len`` long (a gap, not
-    a scattered sample: one that linear interpolation no longer bridges well)."""
+    a scattered sample: one that linear interpolation no longer bridges well).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bptlearn.baselines._masks import in_gaps
+    >>> m = np.zeros((1, 100), dtype=bool); m[0, 10:70] = True; m[0, 80] = True
+    >>> in_gaps(m)[0, [9, 10, 69, 70, 80]].tolist()
+    [False, True, True, False, False]
+    """
     out = np.zeros(missing.shape, dtype=bool)
     for idx in zip(*np.nonzero(missing.any(axis=-1)), strict=True):
         starts, stops = _runs(missing[idx])

@@ -91,20 +91,18 @@ def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np
         incomplete = missing[w][present].any(axis=0)  # instants with a channel interpolated
         inside = in_gaps(missing[w])  # (C, T): the samples inside a gap
         for c in np.flatnonzero(missing[w].any(axis=-1) & ~missing[w].all(axis=-1)):
-            drop = missing[w, c]  # the instants at which c is missing drop out
-            if n_prior == "auto" and (~incomplete).sum() >= 4:
-                drop = incomplete  # 'auto': the complete instants only
+            # the instants at which c is missing drop out; the fill reads every channel
+            drop, use, weight = missing[w, c], np.arange(len(prior)), n_prior
+            if n_prior == "auto":  # complete instants; channels observed wherever c is not
+                drop = incomplete if (~incomplete).sum() >= 4 else drop
+                held = ~missing[w][:, missing[w, c]].any(axis=1)
+                use = np.union1d(np.flatnonzero(held), [c]) if held.any() else use
+                rows = np.isin(present, use)  # of every
+                weight = _chosen_prior(every[rows], np.searchsorted(present[rows], c),
+                                       np.flatnonzero(~drop), prior[block][np.ix_(rows, rows)])
             gone = every[:, drop]
             n_seen, seen_sum = every.shape[1] - gone.shape[1], total - gone.sum(axis=1)
             scatter = gram - gone @ gone.T - np.outer(seen_sum, seen_sum) / n_seen
-            use = np.arange(len(prior))  # the channels the fill reads
-            if n_prior == "auto":  # those observed wherever c is missing, if any
-                held = ~missing[w][:, missing[w, c]].any(axis=1)
-                use = np.union1d(np.flatnonzero(held), [c]) if held.any() else use
-            rows = np.isin(present, use)  # of every
-            weight = n_prior if n_prior != "auto" else _chosen_prior(
-                every[rows], np.searchsorted(present[rows], c), np.flatnonzero(~drop),
-                prior[block][np.ix_(rows, rows)])
             cov = prior.copy()
             cov[block] = (scatter + weight * prior[block]) / (n_seen + weight)
             k = np.searchsorted(use, c)

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.linalg import spsolve
+from scipy.linalg import solve_banded, solveh_banded
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._ar import fit_each, lag_moments
@@ -40,6 +40,41 @@ def _error_gram(coef: tuple[float, ...], n_times: int) -> sparse.csr_matrix:
     return (fwd.T @ fwd + bwd.T @ bwd).tocsr()
 
 
+@lru_cache(maxsize=8)
+def _error_band(coef: tuple[float, ...], n_times: int) -> np.ndarray:
+    """The upper diagonals of :func:`_error_gram`, (p + 1, n_times): ``band[d, t]`` is
+    its entry ``(t, t + d)``."""
+    gram, band = _error_gram(coef, n_times), np.zeros((len(coef) + 1, n_times))
+    for d in range(len(band)):
+        band[d, :n_times - d] = gram.diagonal(d)
+    return band
+
+
+def _solve_holes(band: np.ndarray, gram: sparse.csr_matrix, x0: np.ndarray, hole: np.ndarray,
+                 load: float) -> np.ndarray:
+    """The samples ``hole`` (sorted) of a signal that minimise the squared prediction
+    errors ``x @ gram @ x`` (plus ``load`` times their squares), the others fixed at
+    ``x0``'s. Two unknowns interact only within p samples of each other, so their
+    system is banded, (p + 1) wide in its own order: a banded Cholesky solve."""
+    p = len(band) - 1
+    q = min(p, hole.size - 1)  # upper diagonals of the system
+    left = np.arange(hole.size) - np.arange(q, -1, -1)[:, None]  # (q + 1, n): j - k
+    d = hole - hole[np.maximum(left, 0)]  # distance of unknowns j - k and j
+    near = (left >= 0) & (d <= p)
+    # upper form: ab[q - k, j] = A[j - k, j]
+    ab = np.where(near, band[np.minimum(d, p), hole[np.maximum(left, 0)]], 0.0)
+    ab[q] += load
+    rhs = -(gram @ x0)[hole]
+    try:
+        return solveh_banded(ab, rhs, check_finite=False)
+    except np.linalg.LinAlgError:  # not positive definite in floating point: LU
+        full = np.zeros((2 * q + 1, hole.size))
+        full[:q + 1] = ab
+        for k in range(1, q + 1):  # the lower diagonals mirror the upper ones
+            full[q + k, :hole.size - k] = ab[q - k, k:]
+        return solve_banded((q, q), full, rhs, check_finite=False)
+
+
 def _ar_fill(X: np.ndarray, missing: np.ndarray, coef: np.ndarray, orders: np.ndarray,
              empty_fill: np.ndarray) -> np.ndarray:
     """Fill each channel of each window (n, C, T) by least-squares AR interpolation with
@@ -48,15 +83,13 @@ def _ar_fill(X: np.ndarray, missing: np.ndarray, coef: np.ndarray, orders: np.nd
     out = np.where(missing, 0.0, X).astype(np.float64)
     empty = missing.all(axis=-1)
     for w, c in zip(*np.nonzero(missing.any(axis=-1) & ~empty), strict=True):
-        lags = coef[w, c, :orders[w, c]]
-        gram = _error_gram(tuple(lags.tolist()), X.shape[-1])
-        load = _RIDGE * (1.0 + float(lags @ lags))
+        lags = tuple(coef[w, c, :orders[w, c]].tolist())
+        load = _RIDGE * (1.0 + float(np.dot(lags, lags)))
         hole = np.flatnonzero(missing[w, c])
         centre = out[w, c][~missing[w, c]].mean()
         x0 = np.where(missing[w, c], 0.0, out[w, c] - centre)
-        sub = gram[hole]  # rows of the unknowns: sub @ x = gradient of the squared errors
-        lhs = sub[:, hole] + load * sparse.identity(hole.size, format="csr")
-        out[w, c, hole] = centre + np.atleast_1d(spsolve(lhs.tocsc(), -(sub @ x0)))
+        out[w, c, hole] = centre + _solve_holes(_error_band(lags, X.shape[-1]),
+                                                _error_gram(lags, X.shape[-1]), x0, hole, load)
     out[empty] = np.broadcast_to(empty_fill, empty.shape)[empty][:, None]
     return out.astype(X.dtype, copy=False)
 

@@ -1,7 +1,6 @@
 """Imputation from the other channels: :class:`ChannelRegressionImputer`, and how channels
-mix in the windows being filled (the covariance of their observed samples, a channel's
-Gaussian conditional mean on the others, the per-window regression of
-``adapt='window'``)."""
+mix in the windows being filled (the covariance of their observed samples, the
+per-window regression of ``adapt='window'``; conditional means in :mod:`._gaussian`)."""
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer, WindowARImputer
+from ._gaussian import conditional, conditionals, unique_columns
 from ._impute import KINDS, InterpolationImputer, _BaseImputer, _interpolate
 from ._masks import in_gaps
 
@@ -55,15 +55,6 @@ def at_scale(cov: np.ndarray, var: np.ndarray) -> np.ndarray:
         corr = np.nan_to_num(cov / np.outer(sd, sd))
     np.fill_diagonal(corr, 1.0)
     return corr * np.sqrt(np.outer(var, var))
-
-
-def conditional(cov: np.ndarray, c: int, load: float = 1e-3) -> np.ndarray:
-    """Coefficients of channel ``c``'s Gaussian conditional mean on the other channels,
-    with a ridge of ``load`` times their mean variance."""
-    others = np.delete(np.arange(len(cov)), c)
-    lhs = cov[np.ix_(others, others)]
-    lhs = lhs + load * np.trace(lhs) / len(others) * np.eye(len(others))
-    return np.linalg.solve(lhs, cov[others, c])
 
 
 def fill_by_window(out: np.ndarray, X: np.ndarray, missing: np.ndarray, base: np.ndarray,
@@ -121,17 +112,18 @@ def _read_observed(row: np.ndarray, base: np.ndarray, missing: np.ndarray, insid
     instant with no such channel keeps ``row``. ``base``, ``inside``: (C, T) of one
     window; ``missing``: (T,), channel ``c``'s."""
     gap = np.flatnonzero(missing)
-    seen = ~inside[np.ix_(use, gap)]  # (channels of use, instants c is missing)
-    seen[np.searchsorted(use, c)] = True
-    patterns, which = np.unique(seen.T, axis=0, return_inverse=True)
-    for j, pattern in enumerate(patterns):
-        if pattern.all() or pattern.sum() < 2:  # every channel read already, or none
-            continue
-        sub = use[pattern]
-        k, at = np.searchsorted(sub, c), gap[which.ravel() == j]
-        others = np.delete(sub, k)
-        row[at] = mean[c] + (base[others][:, at] - mean[others, None]).T @ conditional(
-            cov[np.ix_(sub, sub)], k)
+    k = np.searchsorted(use, c)
+    others = np.delete(use, k)
+    seen = ~inside[np.ix_(others, gap)]  # (other channels of use, instants c is missing)
+    patterns, which = unique_columns(seen)  # (other channels, P), (instants,)
+    todo = ~patterns.all(axis=0) & patterns.any(axis=0)  # else all read already, or none
+    if not todo.any():
+        return
+    beta = np.zeros(patterns.shape[::-1])  # (P, other channels): 0 for channels not read
+    beta[todo] = conditionals(cov[np.ix_(use, use)], k, patterns[:, todo].T)
+    at = todo[which]
+    centred = base[others][:, gap[at]] - mean[others, None]  # (other channels, instants)
+    row[gap[at]] = mean[c] + np.einsum("ut,tu->t", centred, beta[which[at]])
 
 
 def _chosen_prior(every: np.ndarray, c: int, seen: np.ndarray, prior: np.ndarray) -> int:

@@ -53,6 +53,9 @@ def fill_by_pattern(baselines: dict, x: np.ndarray, hidden: np.ndarray, patch_le
 BLEND = "blend of baselines"
 ADAPTED = "blend of baselines, adapted"  # re-weighted on the windows filled (rank)
 _PROBE_GAPS = 2  # copies of the windows that score gaps hidden on purpose
+# channels of windows the check fills where every channel misses samples (scattered, gaps):
+# 64 windows of 16 channels; windows of many channels cost more each and score more rows
+_PROBE_ROWS = 1024
 
 
 def _stack(fills: dict[str, np.ndarray], target: np.ndarray, fold: np.ndarray,
@@ -258,7 +261,8 @@ class BestBaselineImputer(_BaseImputer):
         missing : ndarray of bool of X's shape
             Samples already missing (never scored).
         max_windows : int, default=64
-            Windows used, evenly spaced.
+            Windows used, evenly spaced; for 'scattered' and 'gaps', at most 1024
+            channels of windows in all (16 windows of 64 channels), and 8 windows or more.
         rate : float, default=0.1
             Fraction of the samples hidden in 'scattered' and 'gaps' patterns: small, so
             that the density of missing samples, which decides between interpolators,
@@ -291,10 +295,14 @@ class BestBaselineImputer(_BaseImputer):
     def _probe(self, X: np.ndarray, missing: np.ndarray, *, max_windows: int = 64,
                rate: float = 0.1, random_state: Any = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Up to ``max_windows`` windows of ``X``, repeated with another draw in each copy
+        """Up to ``max_windows`` windows of ``X`` (for scattered samples and gaps, also at
+        most :data:`_PROBE_ROWS` channels of windows, but 8 windows or more), repeated
+        with another draw in each copy
         (up to 4 copies for 'patch' and 'channel', 2 for 'gaps', whose one draw hides
         only a few gaps per window), the samples already missing in them, the observed
         samples to hide on purpose, and the windows per copy."""
+        if self.pattern in ("scattered", "gaps"):  # every channel filled: bound the rows
+            max_windows = min(max_windows, max(8, _PROBE_ROWS // X.shape[1]))
         rows = evenly_spaced(len(X), max_windows)
         repeats = _PROBE_GAPS if self.pattern == "gaps" else _repeats(self.pattern, X.shape[1])
         X, missing = np.concatenate([X[rows]] * repeats), np.concatenate([missing[rows]] * repeats)

@@ -612,3 +612,18 @@ def test_gap_probes_draw_twice_per_window_with_its_copies_in_one_fold(rng, monke
     window = np.nonzero(probe)[0] % 7  # the window of each probed sample
     assert all(np.unique(folds[0][window == w]).size == 1 for w in range(7))
     assert set(np.unique(folds[0])) == {0, 1}
+
+
+@pytest.mark.parametrize(("pattern", "n_chans", "n_windows"),
+                         [("gaps", 8, 64), ("gaps", 64, 16), ("scattered", 256, 8),
+                          ("patch", 64, 64)])
+def test_check_bounds_the_channels_of_windows_it_fills(rng, pattern, n_chans, n_windows):
+    """Where every channel misses samples, the check's cost grows with the channels it
+    fills: it keeps 1024 channels of windows (8 windows at least); a patch probe fills
+    one channel per window, so it keeps 64 windows."""
+    select = BestBaselineImputer(pattern, patch_len=100, random_state=0,
+                                 candidates={"mean": ChannelMeanImputer()})
+    select.fit(rng.normal(size=(4, n_chans, 300)))
+    X = rng.normal(size=(100, n_chans, 300))
+    _, _, _, block = select._probe(X, np.zeros(X.shape, bool), random_state=0)
+    assert block == n_windows

@@ -347,13 +347,14 @@ def _predict(rows: np.ndarray, base: np.ndarray, estimators: list, cov: tuple | 
     where every pair with the channel is observed together often enough. Other rows:
     ``base``."""
     pred = base.copy()
-    flat = base.transpose(0, 2, 1).reshape(-1, base.shape[1])  # (instants, C)
     for c, est in enumerate(estimators):
-        if rows[:, c].any():
-            if cov is not None and cov[2][c].min() >= MIN_PAIRS:  # the windows' own mixing
-                joint, mean = cov[0], cov[1]
-                p = mean[c] + np.delete(flat - mean, c, axis=1) @ conditional(joint, c)
-            else:
-                p = est.predict(np.delete(flat, c, axis=1))
-            pred[rows[:, c], c] = p.reshape(len(base), -1)[rows[:, c]]
+        w = rows[:, c]
+        if not w.any():
+            continue
+        if cov is not None and cov[2][c].min() >= MIN_PAIRS:  # the windows' own mixing
+            joint, mean = cov[0], cov[1]
+            beta = np.insert(conditional(joint, c), c, 0.0)  # (C,), 0 on the channel itself
+            pred[w, c] = mean[c] + beta @ (base[w] - mean[:, None])  # (k, T)
+        else:  # the fitted ridge: est.predict on the other channels
+            pred[w, c] = est.intercept_ + np.insert(est.coef_, c, 0.0) @ base[w]
     return pred

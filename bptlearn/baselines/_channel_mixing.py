@@ -107,7 +107,8 @@ def _read_observed(row: np.ndarray, base: np.ndarray, missing: np.ndarray, insid
                    mean: np.ndarray, cov: np.ndarray, use: np.ndarray, c: int) -> None:
     """In place: at each instant at which channel ``c`` is missing, ``row`` from the
     channels of ``use`` not ``inside`` a gap at that instant (:func:`in_gaps`; their
-    Gaussian conditional mean under ``cov``): not from a channel interpolated through a
+    Gaussian conditional mean under ``cov``, with the ridge of all the other channels of
+    ``use``, :func:`conditionals`): not from a channel interpolated through a
     gap there, which is a straight line, while scattered samples interpolate well; an
     instant with no such channel keeps ``row``. ``base``, ``inside``: (C, T) of one
     window; ``missing``: (T,), channel ``c``'s."""

@@ -13,7 +13,7 @@ from scipy.linalg import solve_banded, solveh_banded
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._ar import fit_each, lag_moments
-from ._base import evenly_spaced
+from ._base import evenly_spaced, one_blas_thread
 from ._forecast import ARForecaster
 from ._impute import _BaseImputer
 
@@ -82,14 +82,15 @@ def _ar_fill(X: np.ndarray, missing: np.ndarray, coef: np.ndarray, orders: np.nd
     samples; a channel with none observed gets ``empty_fill[c]``."""
     out = np.where(missing, 0.0, X).astype(np.float64)
     empty = missing.all(axis=-1)
-    for w, c in zip(*np.nonzero(missing.any(axis=-1) & ~empty), strict=True):
-        lags = tuple(coef[w, c, :orders[w, c]].tolist())
-        load = _RIDGE * (1.0 + float(np.dot(lags, lags)))
-        hole = np.flatnonzero(missing[w, c])
-        centre = out[w, c][~missing[w, c]].mean()
-        x0 = np.where(missing[w, c], 0.0, out[w, c] - centre)
-        out[w, c, hole] = centre + _solve_holes(_error_band(lags, X.shape[-1]),
-                                                _error_gram(lags, X.shape[-1]), x0, hole, load)
+    with one_blas_thread():
+        for w, c in zip(*np.nonzero(missing.any(axis=-1) & ~empty), strict=True):
+            lags = tuple(coef[w, c, :orders[w, c]].tolist())
+            load = _RIDGE * (1.0 + float(np.dot(lags, lags)))
+            hole = np.flatnonzero(missing[w, c])
+            centre = out[w, c][~missing[w, c]].mean()
+            x0 = np.where(missing[w, c], 0.0, out[w, c] - centre)
+            out[w, c, hole] = centre + _solve_holes(
+                _error_band(lags, X.shape[-1]), _error_gram(lags, X.shape[-1]), x0, hole, load)
     out[empty] = np.broadcast_to(empty_fill, empty.shape)[empty][:, None]
     return out.astype(X.dtype, copy=False)
 

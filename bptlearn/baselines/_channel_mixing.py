@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import BPTWarning
 from ._ar_impute import ARImputer, WindowARImputer
+from ._base import one_blas_thread
 from ._gaussian import conditional, conditionals, unique_columns
 from ._impute import KINDS, InterpolationImputer, _BaseImputer, _interpolate
 from ._masks import in_gaps
@@ -292,6 +293,10 @@ class ChannelRegressionImputer(_BaseImputer):
         return state
 
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        with one_blas_thread():  # many small solves
+            return self._fill_each(X, missing)
+
+    def _fill_each(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
         base = _linear_base(X, missing, self.mean_)
         cov = observed_cov(X, missing, self.cov_) if self.adapt else None
         pred = _predict(missing.any(axis=-1), base, self.estimators_, cov)

@@ -50,3 +50,29 @@ def test_unique_columns_groups_equal_columns(rng, n_rows):
     patterns, which = unique_columns(seen[:, cols])
     assert patterns.shape[1] == np.unique(seen[:, cols], axis=1).shape[1]
     np.testing.assert_array_equal(patterns[:, which], seen[:, cols])
+
+
+def test_loops_of_small_solves_run_blas_on_one_thread(rng, monkeypatch):
+    """Threads that wait for a busy core made these loops 10-40 times slower."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from bptlearn.baselines import ARImputer, ChannelRegressionImputer, _ar_impute, _channel_mixing
+
+    seen = []
+
+    def spy(solve):
+        def wrapped(*args, **kwargs):
+            seen.append(max(p["num_threads"] for p in threadpool_info()
+                            if p["user_api"] == "blas"))
+            return solve(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(_ar_impute, "_solve_holes", spy(_ar_impute._solve_holes))
+    monkeypatch.setattr(_channel_mixing, "_read_observed", spy(_channel_mixing._read_observed))
+    X = rng.standard_normal((2, 3, 400))
+    missing = np.zeros(X.shape, dtype=bool)
+    missing[:, :, 100:200] = True
+    with threadpool_limits(limits=2, user_api="blas"):
+        for imputer in (ARImputer(), ChannelRegressionImputer(adapt="window")):
+            imputer.fit(X).transform(X, mask=missing)
+    assert len(seen) == 12 and set(seen) == {1}

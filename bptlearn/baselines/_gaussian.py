@@ -9,13 +9,18 @@ CONDITIONAL_LOAD = 1e-3  # ridge of a conditional mean, in units of the mean var
 _BATCH = 2 ** 22  # matrix entries per batched solve (32 MB)
 
 
+def _normal_equations(cov: np.ndarray, c: int, load: float) -> tuple[np.ndarray, np.ndarray]:
+    """The other channels' covariance (C - 1, C - 1) with a ridge of ``load`` times their
+    mean variance, and their covariance with channel ``c`` (C - 1,)."""
+    others = np.delete(np.arange(len(cov)), c)
+    lhs = cov[np.ix_(others, others)]
+    return lhs + load * np.trace(lhs) / len(others) * np.eye(len(others)), cov[others, c]
+
+
 def conditional(cov: np.ndarray, c: int, load: float = CONDITIONAL_LOAD) -> np.ndarray:
     """Coefficients of channel ``c``'s Gaussian conditional mean on the other channels,
     with a ridge of ``load`` times their mean variance."""
-    others = np.delete(np.arange(len(cov)), c)
-    lhs = cov[np.ix_(others, others)]
-    lhs = lhs + load * np.trace(lhs) / len(others) * np.eye(len(others))
-    return np.linalg.solve(lhs, cov[others, c])
+    return np.linalg.solve(*_normal_equations(cov, c, load))
 
 
 def unique_columns(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,10 +44,8 @@ def conditionals(cov: np.ndarray, c: int, read: np.ndarray) -> np.ndarray:
     leaving out the set E of channels, a system of the others is solved by the rows of
     the full inverse on E alone (the block-inverse identity), so each subset costs a
     solve of its size |E|, not of the C - 1 channels read."""
-    lhs = np.delete(np.delete(cov, c, axis=0), c, axis=1)  # (C - 1, C - 1)
-    lhs = lhs + CONDITIONAL_LOAD * np.trace(lhs) / len(lhs) * np.eye(len(lhs))
+    lhs, rhs = _normal_equations(cov, c, CONDITIONAL_LOAD)  # (C - 1, C - 1), (C - 1,)
     inv = np.linalg.inv(lhs)
-    rhs = np.delete(cov[:, c], c)
     left = ~read
     n_left = int(left.sum(axis=1).max())
     out = np.empty(read.shape)

@@ -1,6 +1,6 @@
 """How much faster do the imputation baselines fill gaps than the plain computation?
 
-Two inner steps are timed beside the plain code they replace, in one run and on the same
+Three inner steps are timed beside the plain code they replace, in one run and on the same
 windows (16 channels by default, 18 s at 250 Hz, gaps of 0.2-2 s over 20 % of each channel):
 
 * AR interpolation (``ARImputer``, ``WindowARImputer`` and the AR residual of the
@@ -13,10 +13,15 @@ windows (16 channels by default, 18 s at 250 Hz, gaps of 0.2-2 s over 20 % of ea
   pattern's coefficients from one inverse per channel, by a solve of the size of the
   channels left out (batched); the plain way groups them with ``np.unique(axis=0)`` and
   solves each pattern's system of the channels read.
+* VAR interpolation (``VARImputer``, a candidate of ``BPTImputer`` for gaps and patches):
+  ``_normal_band`` builds the unknowns' banded normal matrix from prefix sums of the
+  VAR's block products, solved by banded Cholesky; the plain way builds the whitened
+  innovations as a sparse operator on the unknowns, its normal matrix by a sparse
+  product, solved by sparse LU.
 
 ``--chans`` sets the channel count: the second step grows fastest with it. Then
 ``BPTImputer.transform`` end to end (its check on hidden samples runs every
-candidate) with both steps plain and fast. Each row prints the best CPU time of each
+candidate) with every step plain and fast. Each row prints the best CPU time of each
 (``time.process_time``, alternated), their ratio and the largest difference of the fills.
 
 Run (about two CPU-minutes)::
@@ -40,9 +45,11 @@ from scipy.sparse.linalg import spsolve
 from bptlearn import BPTImputer
 from bptlearn.baselines import (
     ChannelRegressionImputer,
+    VARImputer,
     WindowARImputer,
     _ar_impute,
     _channel_mixing,
+    _var_impute,
     make_missing_mask,
 )
 from bptlearn.baselines._gaussian import CONDITIONAL_LOAD
@@ -76,17 +83,45 @@ def plain_read_observed(row, base, missing, inside, mean, cov, use, c):
         row[at] = mean[c] + (base[sub][:, at] - mean[sub, None]).T @ beta
 
 
+def plain_var_fill(x, missing, order, alpha):
+    """The VAR's whitened innovations as a sparse operator on the unknowns; its normal
+    matrix by a sparse product, solved by sparse LU."""
+    C, T = x.shape
+    p, centre = order, x.mean(axis=1, keepdims=True)
+    blocks = _var_impute.white_blocks(*_var_impute.fit_var(x - centre, order, alpha))
+    seen = np.where(missing, 0.0, x - centre)
+    known = sum(blocks[k] @ seen[:, p - k:T - k] for k in range(p + 1))  # (C, T - p)
+    t, c = np.nonzero(missing.T)
+    k, i = np.arange(p + 1)[None, :, None], np.arange(C)[None, None, :]
+    at = t[:, None, None] + k  # the innovation each unknown enters through lag k
+    shape = (len(t), p + 1, C)
+    keep = np.broadcast_to((at >= p) & (at < T), shape)
+    ops = sparse.csc_matrix((blocks[k, i, c[:, None, None]][keep],
+                             (((at - p) * C + i)[keep],
+                              np.broadcast_to(np.arange(len(t))[:, None, None], shape)[keep])),
+                            shape=((T - p) * C, len(t)))
+    out = x.copy()
+    out[c, t] = spsolve((ops.T @ ops).tocsc(), -(ops.T @ known.T.ravel())) + centre[c, 0]
+    return out
+
+
+STEPS = ((_ar_impute, "_solve_holes", plain_solve_holes),
+         (_channel_mixing, "_read_observed", plain_read_observed),
+         (_var_impute, "var_fill", plain_var_fill))
+
+
 @contextmanager
 def plain(on: bool):
-    """Both steps plain inside the block when ``on``."""
-    saved = _ar_impute._solve_holes, _channel_mixing._read_observed
+    """Every step plain inside the block when ``on``."""
+    saved = [getattr(module, name) for module, name, _ in STEPS]
     if on:
-        _ar_impute._solve_holes = plain_solve_holes
-        _channel_mixing._read_observed = plain_read_observed
+        for module, name, slow in STEPS:
+            setattr(module, name, slow)
     try:
         yield
     finally:
-        _ar_impute._solve_holes, _channel_mixing._read_observed = saved
+        for (module, name, _), fast in zip(STEPS, saved, strict=True):
+            setattr(module, name, fast)
 
 
 def windows(n: int, n_chans: int = 16, n_times: int = 4500, seed: int = 0) -> np.ndarray:
@@ -119,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--chans", type=int, default=16)
     parser.add_argument("--skip-imputer", action="store_true",
-                        help="only the two inner steps (BPTImputer takes minutes)")
+                        help="only the three inner steps (BPTImputer takes minutes)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     X = windows(args.windows, n_chans=args.chans)
@@ -134,10 +169,13 @@ def main(argv: list[str] | None = None) -> None:
     regression = ChannelRegressionImputer(adapt="window").fit(X)
     compare("per-window regression (grouped conditionals)",
             lambda: regression.transform(X_gaps), args.repeats)
+    var = VARImputer().fit(X)
+    compare("VARImputer.transform (banded normal matrix)", lambda: var.transform(X_gaps),
+            args.repeats)
     if args.skip_imputer:
         return
     imputer = BPTImputer(max_epochs=2, random_state=0).fit(X)
-    compare("BPTImputer.transform, both", lambda: imputer.transform(X_gaps), 1)
+    compare("BPTImputer.transform, every step", lambda: imputer.transform(X_gaps), 1)
 
 
 if __name__ == "__main__":

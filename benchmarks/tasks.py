@@ -47,13 +47,14 @@ channel regressed on the others with the covariance of the observed samples of t
 windows scored) and "cross-channel regression, each test window" (``adapt='window'``:
 with the covariance of the instants at which the channel is observed in its window) are
 the baselines that see the test data; they count in "best baseline". The imputer's own
-candidates (:func:`bptlearn.baselines._channel_mixing.imputer_candidates`: the
+candidates (:func:`bptlearn.baselines._candidates.imputer_candidates`: the
 residual-carrying regressions ``ChannelRegressionImputer(adapt='window', residual=...)``
 for scattered samples and gaps, and for patches the per-window regression with the
-weight of its prior chosen on each window, ``window_prior='auto'``) are not baselines a
-user tries first: each is printed alone in the row's note, so that the gain they bring
-can be told from the network's. Models keep their default scaling (robust per-channel
-statistics learned in ``fit``). Fitting a model on Bonn training segments is evaluation,
+weight of its prior chosen on each window, ``window_prior='auto'``; for gaps and patches
+the VAR of each window, ``VARImputer``) are not baselines a user tries first: each is
+printed alone in the row's note, so that the gain they bring can be told from the
+network's. Models keep their default scaling (robust per-channel statistics learned in
+``fit``). Fitting a model on Bonn training segments is evaluation,
 like the logistic regression of ``benchmarks/real_bonn.py``; nothing is pretrained on
 it. Rows are printed as they come, then grouped by data set and protocol.
 
@@ -93,7 +94,7 @@ from bptlearn.baselines import (
     default_imputers,
     make_missing_mask,
 )
-from bptlearn.baselines._channel_mixing import imputer_candidates
+from bptlearn.baselines._candidates import imputer_candidates
 from bptlearn.metrics import dominant_frequency, instantaneous_phase, phase_locking_value
 from bptlearn.model_selection import correlated_groups
 

@@ -5,7 +5,8 @@ n_times)``. Forecasters (:class:`MeanForecaster`, :class:`RepeatLastForecaster`,
 :class:`ARForecaster`, :class:`HistoryARForecaster`, :class:`SinusoidForecaster`) predict
 ``(n_windows, n_chans, horizon * patch_len)`` and score by negative MAE; imputers
 (:class:`InterpolationImputer`, :class:`ARImputer`, :class:`WindowARImputer`,
-:class:`ChannelMeanImputer`, :class:`ChannelRegressionImputer`) fill missing samples;
+:class:`ChannelMeanImputer`, :class:`ChannelRegressionImputer`, :class:`VARImputer`) fill
+missing samples;
 :class:`BestBaselineForecaster` and :class:`BestBaselineImputer` pick the best of them on
 held-back data, the baseline :class:`~bptlearn.BPTForecaster` and
 :class:`~bptlearn.BPTImputer` build on;
@@ -21,6 +22,7 @@ from ._seizure import BandPowerSeizureDetector
 from ._select import BestBaselineForecaster, default_forecasters, shrinkage
 from ._select_impute import BestBaselineImputer, default_imputers
 from ._sinusoid import SinusoidForecaster
+from ._var_impute import VARImputer
 
 __all__ = [
     "PATTERNS",
@@ -36,6 +38,7 @@ __all__ = [
     "MeanForecaster",
     "RepeatLastForecaster",
     "SinusoidForecaster",
+    "VARImputer",
     "WindowARImputer",
     "default_forecasters",
     "default_imputers",

@@ -21,12 +21,6 @@ from ._masks import in_gaps
 MIN_PAIRS = 1000  # instants at which every pair with a channel must be observed (adapt)
 WINDOW_PRIOR = 1000  # instants the prior counts as in a window's regression, by default
 PRIOR_GRID = (0, 300, 1000, 3000)  # window_prior='auto': the weights tried on half a window
-# the per-window regression with its residual carried into the missing samples (by AR
-# interpolation, or linearly): candidates BPTImputer adds, named by how they carry it
-RESIDUAL = "cross-channel regression, window, {} residual"
-RESIDUAL_AR = RESIDUAL.format("AR")
-_CARRIED = {"ar": "AR", "window_ar": "window AR"}  # how each residual option is named
-WINDOW_AUTO = "cross-channel regression, window, prior chosen"  # window_prior='auto'
 
 
 def observed_cov(X: np.ndarray, missing: np.ndarray, prior: np.ndarray, n_prior: int = 22500
@@ -308,34 +302,6 @@ class ChannelRegressionImputer(_BaseImputer):
                 pred = pred + self.residual_.transform(np.where(missing, np.nan, X - pred),
                                                        mask=missing)
         return np.where(missing, pred, base).astype(X.dtype, copy=False)
-
-
-def imputer_candidates(pattern: str, n_chans: int) -> dict[str, ChannelRegressionImputer]:
-    """The candidates :class:`~bptlearn.BPTImputer` adds for ``pattern``.
-
-    The per-window regression with its residual carried into the missing samples, by AR
-    interpolation for scattered samples and gaps (for gaps also by an AR fitted on each
-    window's own residual: it follows a recording unlike the fit data), also linearly
-    for scattered samples. Not for whole patches: continued over 6 s the residual cost
-    1-9 % on held-out simulated sets and the real recording; nor for whole channels,
-    which have no residual to carry. A spline through the residual of scattered samples
-    took the real 19-s recording to 1.035 of the best baseline (transform's check
-    preferred it on the samples it hid).
-
-    For whole patches also the per-window regression with the weight of its prior chosen
-    on the window (``window_prior='auto'``, named :data:`WINDOW_AUTO`): where channels
-    mix unlike in the fit data, as in the real 19-s recording fitted on ``make_seeg``,
-    the pooled prior pulls each window's regression the wrong way. Not for gaps, which
-    leave few complete instants (10-25 % worse on simulated sets, twice on the real one).
-    """
-    if n_chans < 2:
-        return {}
-    kinds = {"scattered": ("ar", "linear"), "gaps": ("ar", "window_ar")}.get(pattern, ())
-    out = {RESIDUAL.format(_CARRIED.get(kind, kind)): ChannelRegressionImputer(
-        adapt="window", residual=kind) for kind in kinds}
-    if pattern == "patch":
-        out[WINDOW_AUTO] = ChannelRegressionImputer(adapt="window", window_prior="auto")
-    return out
 
 
 def _linear_base(X: np.ndarray, missing: np.ndarray, mean: np.ndarray) -> np.ndarray:

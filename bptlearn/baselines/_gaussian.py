@@ -11,10 +11,12 @@ _BATCH = 2 ** 22  # matrix entries per batched solve (32 MB)
 
 def _normal_equations(cov: np.ndarray, c: int, load: float) -> tuple[np.ndarray, np.ndarray]:
     """The other channels' covariance (C - 1, C - 1) with a ridge of ``load`` times their
-    mean variance, and their covariance with channel ``c`` (C - 1,)."""
+    mean variance (``load`` where they are all flat), and their covariance with channel
+    ``c`` (C - 1,)."""
     others = np.delete(np.arange(len(cov)), c)
     lhs = cov[np.ix_(others, others)]
-    return lhs + load * np.trace(lhs) / len(others) * np.eye(len(others)), cov[others, c]
+    scale = np.trace(lhs) / len(others)
+    return lhs + load * (scale if scale > 0 else 1.0) * np.eye(len(others)), cov[others, c]
 
 
 def conditional(cov: np.ndarray, c: int, load: float = CONDITIONAL_LOAD) -> np.ndarray:

@@ -24,7 +24,7 @@ from ..baselines import (
     validation_masks,
 )
 from ..baselines._backtest import clearly_better
-from ..baselines._channel_mixing import imputer_candidates
+from ..baselines._candidates import imputer_candidates
 from ..baselines._select import _held_back, channel_groups
 from ..baselines._select_impute import fill_by_pattern
 from ..exceptions import BPTWarning

@@ -23,6 +23,7 @@ from bptlearn.baselines import (
     MeanForecaster,
     RepeatLastForecaster,
     SinusoidForecaster,
+    VARImputer,
     WindowARImputer,
     shrinkage,
 )
@@ -127,6 +128,7 @@ ALL = [
     (WindowARImputer(max_order=5), False),
     (ChannelMeanImputer(), False),
     (ChannelRegressionImputer(), False),
+    (VARImputer(order=2), False),
     (BestBaselineImputer(patch_len=10, random_state=0), False),
     (BandPowerSeizureDetector(), True),
 ]

@@ -627,3 +627,14 @@ def test_check_bounds_the_channels_of_windows_it_fills(rng, pattern, n_chans, n_
     X = rng.normal(size=(100, n_chans, 300))
     _, _, _, block = select._probe(X, np.zeros(X.shape, bool), random_state=0)
     assert block == n_windows
+
+
+@pytest.mark.parametrize("window_prior", [1000, "auto"])
+def test_per_window_regression_fills_a_flat_window_with_its_level(rng, window_prior):
+    """Every channel flat (a disconnected headbox): the conditional mean's ridge, in
+    units of a variance of 0, was 0 and its solve singular."""
+    X = rng.normal(size=(4, 3, 600))
+    flat = np.full((1, 3, 600), 2.5)
+    flat[0, 1, 100:300] = np.nan
+    imp = ChannelRegressionImputer(adapt="window", window_prior=window_prior).fit(X)
+    np.testing.assert_array_equal(imp.transform(flat), np.full((1, 3, 600), 2.5))

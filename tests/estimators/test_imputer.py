@@ -13,7 +13,7 @@ from bptlearn.baselines import (
     make_missing_mask,
     missing_pattern,
 )
-from bptlearn.baselines._channel_mixing import RESIDUAL, RESIDUAL_AR, WINDOW_AUTO
+from bptlearn.baselines._candidates import RESIDUAL, RESIDUAL_AR, VAR_WINDOW, WINDOW_AUTO
 from bptlearn.data import make_seeg_windows
 from bptlearn.exceptions import BPTWarning
 from bptlearn.nn.heads import ImputationHead
@@ -111,6 +111,8 @@ def test_fit_chooses_a_baseline_for_every_pattern_and_records_the_gain(fitted_fa
         assert (RESIDUAL.format("linear") in select.scores_) == (pattern == "scattered")
         # the per-window regression with the weight of its prior chosen on each window
         assert (WINDOW_AUTO in select.scores_) == (pattern == "patch")
+        # the multichannel autoregression of each window: gaps and patches
+        assert (VAR_WINDOW in select.scores_) == (pattern in ("gaps", "patch"))
         assert 0.0 <= imp.shrinkage_[pattern] <= 1.0
         assert 0.0 < imp.residual_gain_[pattern] <= 1.0
 

@@ -39,6 +39,10 @@ def imputer_candidates(pattern: str, n_chans: int) -> dict[str, Any]:
     For gaps and whole patches, with up to :data:`MAX_VAR_CHANS` channels, also the
     multichannel autoregression of each window (:class:`VARImputer`, named
     :data:`VAR_WINDOW`): it reads the other channels before and after each instant too.
+    For patches its first fill weighs its prior on each window (``window_prior='auto'``):
+    on the real 19-s recording that fill took the VAR's patch error from 0.46 to 0.34 of
+    the per-window regression's (0.744 against 0.776 for gaps on ``make_seeg``, where
+    the default prior stays).
     Not for scattered samples, whose first fill is too rough to fit a VAR on (4-13 times
     the per-window regression's error on held-out sets), nor for whole channels, whose
     dynamics the window cannot show.

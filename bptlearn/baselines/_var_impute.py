@@ -97,7 +97,7 @@ class VARImputer(_BaseImputer):
     make the errors of a vector autoregression (VAR) smallest, weighed by the errors'
     covariance. This generalises :class:`WindowARImputer` (one channel's past and
     future) and the per-window :class:`ChannelRegressionImputer` (the other channels at
-    the same instant, ``order`` 0) to both at once, and follows what neither sees: one
+    the same instant) to both at once, and follows what neither sees: one
     channel leading another, as when activity spreads between contacts.
 
     When ``transform`` runs, each window with a missing sample is first filled by
@@ -174,7 +174,7 @@ class VARImputer(_BaseImputer):
 
     def _fill(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
         out = self.start_.transform(X, mask=missing)
-        n, C, T = X.shape
+        _, C, T = X.shape
         p = max(1, min(self.order, MAX_LAGGED // C))
         if T < 4 * (C * p + 1):  # too short a window for the VAR: the first fill
             return out

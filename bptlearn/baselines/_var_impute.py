@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import solveh_banded
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ._base import one_blas_thread
 from ._channel_mixing import WINDOW_PRIOR, ChannelRegressionImputer
@@ -154,8 +154,8 @@ class VARImputer(_BaseImputer):
 
     _parameter_constraints: dict = {"order": [Interval(Integral, 1, None, closed="left")],
                                     "alpha": [Interval(Real, 0, None, closed="left")],
-                                    "window_prior": [Interval(Integral, 0, None, closed="left"),
-                                                     StrOptions({"auto"})]}
+                                    "window_prior": ChannelRegressionImputer._parameter_constraints[
+                                        "window_prior"]}
     _same_chans = True
 
     def __init__(self, order: int = 10, *, alpha: float = 1e-4,

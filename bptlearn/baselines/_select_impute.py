@@ -248,8 +248,9 @@ class BestBaselineImputer(_BaseImputer):
         Chooses the baseline on the data being filled rather than on the fit data: some
         still-observed samples of up to ``max_windows`` windows are hidden as
         :func:`make_missing_mask` draws them (for 'patch' and 'channel': one patch or
-        channel per window, in up to 4 copies of the windows with other draws; for
-        'gaps', in 2 copies), and every candidate fills them. With ``blend=True``, for
+        channel per window, in up to 4 copies of the windows with other draws; a patch
+        of a channel that already misses one where there is one; for 'gaps', in 2
+        copies), and every candidate fills them. With ``blend=True``, for
         scattered samples and gaps in 4 windows or more, the blend re-weighted on those
         samples is scored too, out of fold (weights fitted on every other window, scored
         on the rest): 'blend of baselines, adapted'.
@@ -340,29 +341,35 @@ class BestBaselineImputer(_BaseImputer):
         return {k: _row_errors(f, target, probe) for k, f in fills.items()}, adapted
 
     def _probe_rows(self, missing: np.ndarray, random_state: Any) -> np.ndarray:
-        """Hide one complete channel (or one patch of it) per window, away from the rows
-        already missing, so that a regression on the other channels keeps its nearest
-        neighbours (SEEG contacts are listed along their shafts). For 'patch', a window
-        with no such channel (a single channel that already misses a patch) hides a
-        patch that is still complete, in any channel."""
+        """Hide one complete channel (or one patch of it) per window. For 'patch', a
+        complete patch of a channel that already misses one in that window, where there
+        is one: how well a channel is read depends on the channel (on the real 19-s
+        recording, the ECoG channels sum to zero, which the same-instant regression reads
+        exactly, while the depth channels follow their own past), so the check scores
+        the channels being filled. Otherwise a channel away from the rows already
+        missing, so that a regression on the other channels keeps its nearest neighbours
+        (SEEG contacts are listed along their shafts); for 'patch', failing that, any
+        complete patch (a single channel that already misses a patch)."""
         rng = check_random_state(random_state)
         probe = np.zeros(missing.shape, dtype=bool)
         taken = missing.any(axis=-1)
         P = self.patch_len
         n_patches = max(1, missing.shape[-1] // P)
+        by_patch = missing[..., :n_patches * P].reshape(*missing.shape[:2], n_patches, P)
         for w in range(len(missing)):
+            whole = ~by_patch[w].any(axis=-1)  # (C, n_patches): patches still complete
+            own = whole & by_patch[w].all(axis=-1).any(axis=-1, keepdims=True)
             bad = np.flatnonzero(taken[w])
             free = [c for c in np.flatnonzero(~taken[w]) if np.all(np.abs(bad - c) > 1)]
-            if free:
+            if self.pattern == "patch" and own.any():
+                c, p = np.argwhere(own)[rng.randint(own.sum())]
+                probe[w, c, p * P:(p + 1) * P] = True
+            elif free:
                 c = free[rng.randint(len(free))]
                 start = 0 if self.pattern == "channel" else rng.randint(n_patches) * P
                 stop = missing.shape[-1] if self.pattern == "channel" else start + P
                 probe[w, c, start:stop] = True
-            elif self.pattern == "patch" and missing.shape[-1] >= P:
-                whole = np.argwhere(~missing[w, :, :n_patches * P].reshape(
-                    missing.shape[1], n_patches, P).any(axis=-1))  # (channel, patch) pairs
-                if len(whole):
-                    c, p = whole[rng.randint(len(whole))]
-                    probe[w, c, p * P:(p + 1) * P] = True
+            elif self.pattern == "patch" and whole.any() and missing.shape[-1] >= P:
+                c, p = np.argwhere(whole)[rng.randint(whole.sum())]
+                probe[w, c, p * P:(p + 1) * P] = True
         return probe
-

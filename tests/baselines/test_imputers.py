@@ -614,6 +614,27 @@ def test_gap_probes_draw_twice_per_window_with_its_copies_in_one_fold(rng, monke
     assert set(np.unique(folds[0])) == {0, 1}
 
 
+def test_patch_check_scores_the_channel_that_misses_a_patch(rng):
+    """How well a channel is read depends on the channel: the check hides another patch
+    of the channel that misses one, not a patch of a channel away from it; the same
+    channel as it would be in a window where every patch of it is missing, where there is
+    none left to hide; and scored there, the candidate that suits that channel wins."""
+    X = rng.normal(size=(6, 4, 750))
+    X[:, 1] = X[:, 0] + X[:, 2]  # channel 1 is read exactly by the other channels
+    missing = np.zeros(X.shape, dtype=bool)
+    missing[:, 1, 250:500] = True  # the middle patch of channel 1
+    missing[5, 1] = True  # and every patch of it in the last window
+    select = BestBaselineImputer("patch", patch_len=250, random_state=0).fit(X)
+    _, already, probe, block = select._probe(X, missing, random_state=0)
+    assert not (probe & already).any()
+    rows = np.nonzero(probe.any(axis=-1))
+    assert block == 6 and len(rows[0]) == 4 * 6
+    hidden_chan = rows[1].reshape(4, 6)
+    assert (hidden_chan[:, :5] == 1).all() and (hidden_chan[:, 5] == 3).all()
+    scores = select.rank(X, missing, random_state=0)
+    assert min(scores, key=scores.get).startswith("cross-channel regression")
+
+
 @pytest.mark.parametrize(("pattern", "n_chans", "n_windows"),
                          [("gaps", 8, 64), ("gaps", 64, 16), ("scattered", 256, 8),
                           ("patch", 64, 64)])
